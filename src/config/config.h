@@ -1,0 +1,215 @@
+// Config: the agent's whole configuration, as plain structs (CONTRACT §3).
+//
+// The default member initialisers below are the one place where defaults live: the options table
+// (config/options.cpp) reads them to document defaults, and the loader starts from a
+// default-constructed Config before applying the YAML. Sections mirror the original system's
+// names so its users feel at home. Durations are std::chrono::milliseconds, sizes are bytes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace logcap {
+
+using Duration = std::chrono::milliseconds;
+using StringMap = std::map<std::string, std::string>;
+using StringList = std::vector<std::string>;
+
+inline constexpr uint64_t kKiB = 1024;
+inline constexpr uint64_t kMiB = 1024 * kKiB;
+inline constexpr uint64_t kGiB = 1024 * kMiB;
+
+struct AppConfig {
+  std::string name = "ssw-logs-capture";
+  std::string environment = "production";
+  std::string log_level = "info";   // debug | info | warn | error
+  std::string log_format = "json";  // json | text
+  std::string data_dir = "/var/lib/log-capturer";
+  Duration shutdown_timeout = std::chrono::seconds(30);
+};
+
+struct ServerConfig {
+  bool enabled = true;
+  std::string host = "127.0.0.1";
+  int port = 8401;
+  std::string auth_token;
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  std::string path = "/metrics";
+};
+
+struct FileMonitorConfig {
+  bool enabled = true;
+  StringList include = {"/var/log/*.log"};
+  StringList exclude = {"*.gz", "*.zip"};
+  std::string read_from = "beginning";  // beginning | end (only for files never seen before)
+  StringMap labels = {{"job", "varlogs"}};
+  uint64_t max_line_size = 1 * kMiB;
+  // Beyond the contract's list:
+  Duration poll_interval = std::chrono::milliseconds(250);   // stat fallback when inotify is silent
+  Duration scan_interval = std::chrono::seconds(2);          // glob re-evaluation for new files
+  Duration rotate_wait = std::chrono::seconds(5);            // keep reading a rotated file this long
+  Duration partial_line_timeout = std::chrono::seconds(5);   // emit a line without newline after idle
+  uint64_t read_buffer_size = 256 * kKiB;                    // bytes per read() and per byte block
+  uint64_t max_open_files = 1024;                            // files held open at once
+  uint64_t fingerprint_size = 256;                           // bytes hashed to identify a file
+};
+
+struct ContainerMonitorConfig {
+  bool enabled = false;
+  std::string docker_root = "/var/lib/docker/containers";
+  std::string docker_socket = "unix:///var/run/docker.sock";
+  StringList cri_include = {"/var/log/pods/*/*/*.log"};
+  StringList include_names;
+  StringList exclude_names;
+  StringMap include_labels;
+  StringMap exclude_labels;
+};
+
+struct DispatcherConfig {
+  uint64_t queue_size = 50000;  // events held in memory between sources and sinks
+  uint64_t batch_size = 1000;
+  Duration batch_timeout = std::chrono::seconds(1);
+  uint64_t worker_count = 0;  // 0 = one per core
+  std::string backpressure = "block";  // block | drop_newest | drop_oldest
+};
+
+struct TlsClientConfig {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool insecure_skip_verify = false;
+};
+
+struct LokiAuthConfig {
+  std::string type = "none";  // none | basic | bearer
+  std::string username;
+  std::string password;
+  std::string token;
+};
+
+struct LokiSinkConfig {
+  bool enabled = false;
+  std::string url = "http://localhost:3100";
+  std::string push_endpoint = "/loki/api/v1/push";
+  std::string format = "protobuf";  // protobuf | json
+  std::string tenant_id;
+  StringMap labels;
+  LokiAuthConfig auth;
+  TlsClientConfig tls;
+  StringMap headers;
+  uint64_t batch_size = 1000;
+  Duration batch_timeout = std::chrono::seconds(1);
+  Duration timeout = std::chrono::seconds(30);
+};
+
+struct KafkaPartitioningConfig {
+  std::string strategy = "hash";  // hash | round-robin | random
+  std::string key_field;
+};
+
+struct KafkaAuthConfig {
+  bool enabled = false;
+  std::string mechanism = "PLAIN";  // PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
+  std::string username;
+  std::string password;
+};
+
+struct KafkaTlsConfig {
+  bool enabled = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool verify_certificate = true;
+};
+
+struct KafkaSinkConfig {
+  bool enabled = false;
+  StringList brokers = {"localhost:9092"};
+  std::string topic = "logs";
+  std::string compression = "snappy";  // none | gzip | snappy | lz4 | zstd
+  int64_t required_acks = -1;
+  KafkaPartitioningConfig partitioning;
+  KafkaAuthConfig auth;
+  KafkaTlsConfig tls;
+};
+
+struct LocalFileRotationConfig {
+  uint64_t max_size_mb = 100;
+  uint64_t max_files = 10;
+  bool compress = true;
+};
+
+struct LocalFileSinkConfig {
+  bool enabled = false;
+  std::string directory = "/var/log/log-capturer/output";
+  std::string filename_pattern = "{source_type}-{date}.log";
+  std::string output_format = "json";  // json | text
+  LocalFileRotationConfig rotation;
+  // Beyond the contract's list:
+  bool fsync = true;  // fdatasync after each group of batches, before acknowledging them
+};
+
+struct StdoutSinkConfig {
+  bool enabled = false;
+  std::string output_format = "text";  // text | json
+};
+
+struct NullSinkConfig {
+  bool enabled = false;
+};
+
+struct SinksConfig {
+  LokiSinkConfig loki;
+  KafkaSinkConfig kafka;
+  LocalFileSinkConfig local_file;
+  StdoutSinkConfig stdout_sink;  // YAML key: stdout
+  NullSinkConfig null_sink;      // YAML key: null
+};
+
+struct PositionsConfig {
+  std::string directory;  // default: <data_dir>/positions
+  Duration flush_interval = std::chrono::seconds(1);
+};
+
+struct DiskBufferConfig {
+  bool enabled = true;
+  std::string directory;  // default: <data_dir>/buffer
+  uint64_t max_total_size = 1 * kGiB;
+  uint64_t max_file_size = 64 * kMiB;
+  std::string when_full = "block";  // block | drop_oldest
+};
+
+struct DlqConfig {
+  bool enabled = true;
+  std::string directory;  // default: <data_dir>/dlq
+  uint64_t max_total_size = 1 * kGiB;
+  Duration retention = std::chrono::hours(24 * 7);
+};
+
+struct Config {
+  AppConfig app;
+  ServerConfig server;
+  MetricsConfig metrics;
+  FileMonitorConfig file_monitor;
+  ContainerMonitorConfig container_monitor;
+  DispatcherConfig dispatcher;
+  SinksConfig sinks;
+  PositionsConfig positions;
+  DiskBufferConfig disk_buffer;
+  DlqConfig dlq;
+
+  std::string source_path;  // the file this was loaded from ("" for built-in)
+
+  // Resolved directories: the explicit setting, else <data_dir>/<name>.
+  std::string PositionsDirectory() const { return positions.directory.empty() ? app.data_dir + "/positions" : positions.directory; }
+  std::string BufferDirectory() const { return disk_buffer.directory.empty() ? app.data_dir + "/buffer" : disk_buffer.directory; }
+  std::string DlqDirectory() const { return dlq.directory.empty() ? app.data_dir + "/dlq" : dlq.directory; }
+};
+
+}  // namespace logcap

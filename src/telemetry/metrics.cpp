@@ -1,0 +1,81 @@
+#include "telemetry/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+namespace logcap {
+
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+// Latency buckets from 100 µs to 60 s: stage times are sub-millisecond, end-to-end can be seconds.
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return kBuckets;
+}
+
+std::string S(std::string_view v) { return std::string(v); }
+
+}  // namespace
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& r = *registry_;
+  captured_ = &BuildCounter().Name("log_capturer_logs_captured_total").Help("Log events captured by sources.").Register(r);
+  sent_ = &BuildCounter().Name("log_capturer_logs_sent_total").Help("Log events handled by sinks, by outcome.").Register(r);
+  dropped_ = &BuildCounter().Name("log_capturer_logs_dropped_total").Help("Log events discarded, by stage and reason.").Register(r);
+  stage_duration_ = &BuildHistogram().Name("log_capturer_stage_duration_seconds").Help("Time a batch spent in each pipeline stage.").Register(r);
+  e2e_latency_ = &BuildHistogram().Name("log_capturer_end_to_end_latency_seconds").Help("Time from read to sink acknowledgement, per batch (oldest event).").Register(r);
+  send_duration_ = &BuildHistogram().Name("log_capturer_sink_send_duration_seconds").Help("Time a sink took to write and flush a group of batches.").Register(r);
+  buffer_size_ = &BuildGauge().Name("log_capturer_buffer_size_bytes").Help("Bytes held in the disk buffer per sink.").Register(r);
+  dlq_entries_ = &BuildCounter().Name("log_capturer_dlq_entries_total").Help("Events written to the dead-letter queue.").Register(r);
+  truncated_ = &BuildCounter().Name("log_capturer_lines_truncated_total").Help("Lines longer than max_line_size, truncated.").Register(r);
+  file_events_ = &BuildCounter().Name("log_capturer_file_events_total").Help("File lifecycle events seen by file sources.").Register(r);
+  position_saves_ = &BuildCounter().Name("log_capturer_position_saves_total").Help("Saves of the positions file.").Register(r);
+  source_paused_ = &BuildGauge().Name("log_capturer_source_paused").Help("1 while a source is paused by backpressure.").Register(r);
+  bytes_read_ = &BuildCounter().Name("log_capturer_bytes_read_total").Help("Bytes read by sources.").Register(r);
+  config_reloads_ = &BuildCounter().Name("log_capturer_config_reloads_total").Help("Configuration reloads, by outcome.").Register(r);
+  dispatcher_queue_size_ = &BuildGauge().Name("log_capturer_dispatcher_queue_size").Help("Events waiting in the dispatcher queue.").Register(r).Add({});
+  files_monitored_ = &BuildGauge().Name("log_capturer_files_monitored").Help("Files currently open for reading.").Register(r).Add({});
+  BuildGauge().Name("log_capturer_build_info").Help("Version of the agent.").Register(r).Add({{"version", LOGCAP_VERSION}}).Set(1);
+}
+
+prometheus::Counter& Metrics::LogsCaptured(std::string_view source_type, std::string_view source) {
+  return captured_->Add({{"source_type", S(source_type)}, {"source", S(source)}});
+}
+prometheus::Counter& Metrics::LogsSent(std::string_view sink, std::string_view status) {
+  return sent_->Add({{"sink", S(sink)}, {"status", S(status)}});
+}
+prometheus::Counter& Metrics::LogsDropped(std::string_view stage, std::string_view reason) {
+  return dropped_->Add({{"stage", S(stage)}, {"reason", S(reason)}});
+}
+prometheus::Histogram& Metrics::StageDuration(std::string_view stage) {
+  return stage_duration_->Add({{"stage", S(stage)}}, LatencyBuckets());
+}
+prometheus::Histogram& Metrics::EndToEndLatency(std::string_view sink) {
+  return e2e_latency_->Add({{"sink", S(sink)}}, LatencyBuckets());
+}
+prometheus::Histogram& Metrics::SinkSendDuration(std::string_view sink) {
+  return send_duration_->Add({{"sink", S(sink)}}, LatencyBuckets());
+}
+prometheus::Gauge& Metrics::BufferSizeBytes(std::string_view sink) { return buffer_size_->Add({{"sink", S(sink)}}); }
+prometheus::Counter& Metrics::DlqEntries(std::string_view sink, std::string_view reason) {
+  return dlq_entries_->Add({{"sink", S(sink)}, {"reason", S(reason)}});
+}
+prometheus::Counter& Metrics::LinesTruncated(std::string_view source) { return truncated_->Add({{"source", S(source)}}); }
+prometheus::Counter& Metrics::FileEvents(std::string_view source, std::string_view event) {
+  return file_events_->Add({{"source", S(source)}, {"event", S(event)}});
+}
+prometheus::Counter& Metrics::PositionSaves(std::string_view status) { return position_saves_->Add({{"status", S(status)}}); }
+prometheus::Gauge& Metrics::SourcePaused(std::string_view source) { return source_paused_->Add({{"source", S(source)}}); }
+prometheus::Counter& Metrics::BytesRead(std::string_view source) { return bytes_read_->Add({{"source", S(source)}}); }
+prometheus::Counter& Metrics::ConfigReloads(std::string_view status) { return config_reloads_->Add({{"status", S(status)}}); }
+
+std::string Metrics::Serialize() const {
+  prometheus::TextSerializer serializer;
+  return serializer.Serialize(registry_->Collect());
+}
+
+}  // namespace logcap

@@ -1,0 +1,88 @@
+// Metrics: the agent's Prometheus metrics (CONTRACT §6), one registry per agent.
+//
+// Components ask for their time series once, at construction, and keep the returned references:
+// the hot path then costs one atomic add per batch, never a map lookup. Label values name a
+// configured component, a stage, a status or a reason: never a file path or container id.
+//
+// Thread-safety: every method may be called from any thread. References stay valid for the life of
+// the Metrics object.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace logcap {
+
+class Metrics {
+ public:
+  Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // log_capturer_logs_captured_total{source_type, source}
+  prometheus::Counter& LogsCaptured(std::string_view source_type, std::string_view source);
+  // log_capturer_logs_sent_total{sink, status}: status is success | retry | failed
+  prometheus::Counter& LogsSent(std::string_view sink, std::string_view status);
+  // log_capturer_logs_dropped_total{stage, reason}
+  prometheus::Counter& LogsDropped(std::string_view stage, std::string_view reason);
+  // log_capturer_stage_duration_seconds{stage}: capture | queue | process | deliver
+  prometheus::Histogram& StageDuration(std::string_view stage);
+  // log_capturer_end_to_end_latency_seconds{sink}: read to sink acknowledgement
+  prometheus::Histogram& EndToEndLatency(std::string_view sink);
+  // log_capturer_sink_send_duration_seconds{sink}
+  prometheus::Histogram& SinkSendDuration(std::string_view sink);
+  // log_capturer_dispatcher_queue_size
+  prometheus::Gauge& DispatcherQueueSize() { return *dispatcher_queue_size_; }
+  // log_capturer_files_monitored
+  prometheus::Gauge& FilesMonitored() { return *files_monitored_; }
+  // log_capturer_buffer_size_bytes{sink}
+  prometheus::Gauge& BufferSizeBytes(std::string_view sink);
+  // log_capturer_dlq_entries_total{sink, reason}
+  prometheus::Counter& DlqEntries(std::string_view sink, std::string_view reason);
+
+  // Beyond the contract's list:
+  // log_capturer_lines_truncated_total{source}: lines longer than max_line_size
+  prometheus::Counter& LinesTruncated(std::string_view source);
+  // log_capturer_file_events_total{source, event}: opened | closed | rotated | truncated | read_error
+  prometheus::Counter& FileEvents(std::string_view source, std::string_view event);
+  // log_capturer_position_saves_total{status}: success | failed
+  prometheus::Counter& PositionSaves(std::string_view status);
+  // log_capturer_source_paused{source}: 1 while a source waits on backpressure
+  prometheus::Gauge& SourcePaused(std::string_view source);
+  // log_capturer_bytes_read_total{source}
+  prometheus::Counter& BytesRead(std::string_view source);
+  // log_capturer_config_reloads_total{status}: applied | rejected
+  prometheus::Counter& ConfigReloads(std::string_view status);
+
+  // The Prometheus text exposition of every metric.
+  std::string Serialize() const;
+  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* captured_;
+  prometheus::Family<prometheus::Counter>* sent_;
+  prometheus::Family<prometheus::Counter>* dropped_;
+  prometheus::Family<prometheus::Histogram>* stage_duration_;
+  prometheus::Family<prometheus::Histogram>* e2e_latency_;
+  prometheus::Family<prometheus::Histogram>* send_duration_;
+  prometheus::Family<prometheus::Gauge>* buffer_size_;
+  prometheus::Family<prometheus::Counter>* dlq_entries_;
+  prometheus::Family<prometheus::Counter>* truncated_;
+  prometheus::Family<prometheus::Counter>* file_events_;
+  prometheus::Family<prometheus::Counter>* position_saves_;
+  prometheus::Family<prometheus::Gauge>* source_paused_;
+  prometheus::Family<prometheus::Counter>* bytes_read_;
+  prometheus::Family<prometheus::Counter>* config_reloads_;
+  prometheus::Gauge* dispatcher_queue_size_;
+  prometheus::Gauge* files_monitored_;
+};
+
+}  // namespace logcap
