@@ -29,6 +29,8 @@ struct AppConfig {
   std::string log_format = "json";  // json | text
   std::string data_dir = "/var/lib/log-capturer";
   Duration shutdown_timeout = std::chrono::seconds(30);
+
+  bool operator==(const AppConfig&) const = default;
 };
 
 struct ServerConfig {
@@ -36,11 +38,15 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8401;
   std::string auth_token;
+
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct MetricsConfig {
   bool enabled = true;
   std::string path = "/metrics";
+
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 struct FileMonitorConfig {
@@ -58,6 +64,8 @@ struct FileMonitorConfig {
   uint64_t read_buffer_size = 256 * kKiB;                    // bytes per read() and per byte block
   uint64_t max_open_files = 1024;                            // files held open at once
   uint64_t fingerprint_size = 256;                           // bytes hashed to identify a file
+
+  bool operator==(const FileMonitorConfig&) const = default;
 };
 
 struct ContainerMonitorConfig {
@@ -69,6 +77,8 @@ struct ContainerMonitorConfig {
   StringList exclude_names;
   StringMap include_labels;
   StringMap exclude_labels;
+
+  bool operator==(const ContainerMonitorConfig&) const = default;
 };
 
 struct DispatcherConfig {
@@ -77,6 +87,8 @@ struct DispatcherConfig {
   Duration batch_timeout = std::chrono::seconds(1);
   uint64_t worker_count = 0;  // 0 = one per core
   std::string backpressure = "block";  // block | drop_newest | drop_oldest
+
+  bool operator==(const DispatcherConfig&) const = default;
 };
 
 struct TlsClientConfig {
@@ -84,6 +96,8 @@ struct TlsClientConfig {
   std::string cert_file;
   std::string key_file;
   bool insecure_skip_verify = false;
+
+  bool operator==(const TlsClientConfig&) const = default;
 };
 
 struct LokiAuthConfig {
@@ -91,6 +105,8 @@ struct LokiAuthConfig {
   std::string username;
   std::string password;
   std::string token;
+
+  bool operator==(const LokiAuthConfig&) const = default;
 };
 
 struct LokiSinkConfig {
@@ -106,11 +122,15 @@ struct LokiSinkConfig {
   uint64_t batch_size = 1000;
   Duration batch_timeout = std::chrono::seconds(1);
   Duration timeout = std::chrono::seconds(30);
+
+  bool operator==(const LokiSinkConfig&) const = default;
 };
 
 struct KafkaPartitioningConfig {
   std::string strategy = "hash";  // hash | round-robin | random
   std::string key_field;
+
+  bool operator==(const KafkaPartitioningConfig&) const = default;
 };
 
 struct KafkaAuthConfig {
@@ -118,6 +138,8 @@ struct KafkaAuthConfig {
   std::string mechanism = "PLAIN";  // PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
   std::string username;
   std::string password;
+
+  bool operator==(const KafkaAuthConfig&) const = default;
 };
 
 struct KafkaTlsConfig {
@@ -126,6 +148,8 @@ struct KafkaTlsConfig {
   std::string cert_file;
   std::string key_file;
   bool verify_certificate = true;
+
+  bool operator==(const KafkaTlsConfig&) const = default;
 };
 
 struct KafkaSinkConfig {
@@ -137,12 +161,16 @@ struct KafkaSinkConfig {
   KafkaPartitioningConfig partitioning;
   KafkaAuthConfig auth;
   KafkaTlsConfig tls;
+
+  bool operator==(const KafkaSinkConfig&) const = default;
 };
 
 struct LocalFileRotationConfig {
   uint64_t max_size_mb = 100;
   uint64_t max_files = 10;
   bool compress = true;
+
+  bool operator==(const LocalFileRotationConfig&) const = default;
 };
 
 struct LocalFileSinkConfig {
@@ -153,15 +181,21 @@ struct LocalFileSinkConfig {
   LocalFileRotationConfig rotation;
   // Beyond the contract's list:
   bool fsync = true;  // fdatasync after each group of batches, before acknowledging them
+
+  bool operator==(const LocalFileSinkConfig&) const = default;
 };
 
 struct StdoutSinkConfig {
   bool enabled = false;
   std::string output_format = "text";  // text | json
+
+  bool operator==(const StdoutSinkConfig&) const = default;
 };
 
 struct NullSinkConfig {
   bool enabled = false;
+
+  bool operator==(const NullSinkConfig&) const = default;
 };
 
 struct SinksConfig {
@@ -170,11 +204,15 @@ struct SinksConfig {
   LocalFileSinkConfig local_file;
   StdoutSinkConfig stdout_sink;  // YAML key: stdout
   NullSinkConfig null_sink;      // YAML key: null
+
+  bool operator==(const SinksConfig&) const = default;
 };
 
 struct PositionsConfig {
   std::string directory;  // default: <data_dir>/positions
   Duration flush_interval = std::chrono::seconds(1);
+
+  bool operator==(const PositionsConfig&) const = default;
 };
 
 struct DiskBufferConfig {
@@ -183,6 +221,8 @@ struct DiskBufferConfig {
   uint64_t max_total_size = 1 * kGiB;
   uint64_t max_file_size = 64 * kMiB;
   std::string when_full = "block";  // block | drop_oldest
+
+  bool operator==(const DiskBufferConfig&) const = default;
 };
 
 struct DlqConfig {
@@ -190,6 +230,8 @@ struct DlqConfig {
   std::string directory;  // default: <data_dir>/dlq
   uint64_t max_total_size = 1 * kGiB;
   Duration retention = std::chrono::hours(24 * 7);
+
+  bool operator==(const DlqConfig&) const = default;
 };
 
 struct Config {
@@ -210,6 +252,8 @@ struct Config {
   std::string PositionsDirectory() const { return positions.directory.empty() ? app.data_dir + "/positions" : positions.directory; }
   std::string BufferDirectory() const { return disk_buffer.directory.empty() ? app.data_dir + "/buffer" : disk_buffer.directory; }
   std::string DlqDirectory() const { return dlq.directory.empty() ? app.data_dir + "/dlq" : dlq.directory; }
+
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace logcap

@@ -1,0 +1,190 @@
+#include "pipeline/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "telemetry/metrics.h"
+
+namespace logcap {
+
+BackpressurePolicy ParseBackpressurePolicy(const std::string& name) {
+  if (name == "drop_newest") return BackpressurePolicy::kDropNewest;
+  if (name == "drop_oldest") return BackpressurePolicy::kDropOldest;
+  return BackpressurePolicy::kBlock;
+}
+
+namespace {
+size_t WorkerCount(uint64_t configured) {
+  if (configured != 0) return configured;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+double Seconds(Nanos n) { return static_cast<double>(std::max<Nanos>(0, n)) / kNanosPerSecond; }
+}  // namespace
+
+Dispatcher::Dispatcher(const DispatcherConfig& config, ProcessorChain* processors, std::vector<SinkRunner*> sinks,
+                       Metrics* metrics)
+    : batch_size_(config.batch_size),
+      batch_timeout_(std::chrono::duration_cast<std::chrono::nanoseconds>(config.batch_timeout).count()),
+      worker_count_(WorkerCount(config.worker_count)),
+      policy_(ParseBackpressurePolicy(config.backpressure)),
+      processors_(processors),
+      sinks_(std::move(sinks)),
+      metrics_(metrics),
+      queue_(config.queue_size) {
+  dropped_queue_full_ = &metrics_->LogsDropped("queue", "queue_full");
+  capture_stage_ = &metrics_->StageDuration("capture");
+  queue_stage_ = &metrics_->StageDuration("queue");
+  process_stage_ = &metrics_->StageDuration("process");
+  queue_gauge_ = &metrics_->DispatcherQueueSize();
+}
+
+Dispatcher::~Dispatcher() {
+  CloseInput();
+  Drain();
+}
+
+void Dispatcher::Start() {
+  for (size_t i = 0; i < worker_count_; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+prometheus::Counter& Dispatcher::CapturedCounter(const EventBatch& batch) {
+  const SourceInfo* source = batch.events().front().source;
+  auto key = source ? std::make_pair(source->type, source->component) : std::make_pair(std::string(), std::string());
+  std::lock_guard lock(counters_mu_);
+  auto it = captured_by_source_.find(key);
+  if (it == captured_by_source_.end()) it = captured_by_source_.emplace(key, &metrics_->LogsCaptured(key.first, key.second)).first;
+  return *it->second;
+}
+
+prometheus::Gauge& Dispatcher::PausedGauge(const EventBatch& batch) {
+  const SourceInfo* source = batch.events().front().source;
+  const std::string component = source ? source->component : std::string("unknown");
+  std::lock_guard lock(counters_mu_);
+  auto it = paused_by_source_.find(component);
+  if (it == paused_by_source_.end()) it = paused_by_source_.emplace(component, &metrics_->SourcePaused(component)).first;
+  return *it->second;
+}
+
+void Dispatcher::CountDropped(const EventBatch& batch) {
+  dropped_events_ += batch.size();
+  dropped_queue_full_->Increment(static_cast<double>(batch.size()));
+  batch.ReportOutcome(DeliveryOutcome::kDropped);
+}
+
+bool Dispatcher::Push(EventBatch&& batch) {
+  if (batch.empty()) return !queue_.closed();  // an ack-only batch finalises on release
+  const size_t n = batch.size();
+  const Nanos oldest_read = batch.OldestReadTime();
+  capture_stage_->Observe(Seconds(WallNowNanos() - oldest_read));
+  // Looked up before the batch enters the queue: once queued, a worker may release it any moment.
+  prometheus::Counter& captured = CapturedCounter(batch);
+  Queued item{std::move(batch), oldest_read};
+
+  switch (policy_) {
+    case BackpressurePolicy::kBlock: {
+      prometheus::Gauge* paused = nullptr;
+      auto result = queue_.Push(std::move(item), n, 0, [&] {
+        paused = &PausedGauge(item.batch);
+        paused->Set(1);
+      });
+      if (paused) paused->Set(0);
+      if (result != BoundedQueue<Queued>::PushResult::kOk) {
+        refused_events_ += n;
+        item.batch.ReportOutcome(DeliveryOutcome::kFailed);
+        return false;
+      }
+      break;
+    }
+    case BackpressurePolicy::kDropNewest:
+      if (!queue_.TryPush(std::move(item), n)) {
+        if (queue_.closed()) {
+          refused_events_ += n;
+          item.batch.ReportOutcome(DeliveryOutcome::kFailed);
+          return false;
+        }
+        captured.Increment(static_cast<double>(n));
+        CountDropped(item.batch);
+        queue_gauge_->Set(static_cast<double>(queue_.weight()));
+        return true;
+      }
+      break;
+    case BackpressurePolicy::kDropOldest: {
+      std::vector<Queued> evicted;
+      EventBatch& kept = item.batch;
+      if (!queue_.PushEvictingOldest(std::move(item), n, evicted)) {
+        refused_events_ += n;
+        kept.ReportOutcome(DeliveryOutcome::kFailed);
+        return false;
+      }
+      for (Queued& old : evicted) CountDropped(old.batch);
+      break;
+    }
+  }
+  accepted_events_ += n;
+  captured.Increment(static_cast<double>(n));
+  queue_gauge_->Set(static_cast<double>(queue_.weight()));
+  return true;
+}
+
+void Dispatcher::CloseInput() { queue_.Close(); }
+
+void Dispatcher::Drain() {
+  for (auto& worker : workers_)
+    if (worker.joinable()) worker.join();
+  workers_.clear();
+}
+
+void Dispatcher::WorkerLoop() {
+  std::vector<Queued> taken;
+  for (;;) {
+    taken.clear();
+    uint64_t sequence;
+    {
+      // Numbering must follow queue order, so take and number under one lock.
+      std::lock_guard lock(pop_mu_);
+      if (queue_.PopBatch(taken, batch_size_, batch_size_, batch_timeout_) == 0) return;
+      sequence = next_sequence_++;
+    }
+    queue_gauge_->Set(static_cast<double>(queue_.weight()));
+    const Nanos now_wall = WallNowNanos();
+    EventBatch merged = std::move(taken.front().batch);
+    Nanos oldest_read = taken.front().oldest_read;
+    for (size_t i = 1; i < taken.size(); ++i) {
+      merged.Append(std::move(taken[i].batch));
+      if (taken[i].oldest_read != 0 && taken[i].oldest_read < oldest_read) oldest_read = taken[i].oldest_read;
+    }
+    queue_stage_->Observe(Seconds(now_wall - oldest_read));
+    if (!processors_->empty()) {
+      const Nanos started = MonotonicNowNanos();
+      processors_->Process(merged);
+      process_stage_->Observe(Seconds(MonotonicNowNanos() - started));
+    }
+    FanOutInOrder(sequence, std::move(merged));
+  }
+}
+
+void Dispatcher::FanOutInOrder(uint64_t sequence, EventBatch&& batch) {
+  std::unique_lock lock(order_mu_);
+  order_cv_.wait(lock, [&] { return next_fanout_ == sequence; });
+  if (!batch.empty() || batch.ack_count() != 0) {
+    SharedBatch shared = std::make_shared<const EventBatch>(std::move(batch));
+    for (SinkRunner* sink : sinks_) sink->Enqueue(shared);
+  }
+  ++next_fanout_;
+  lock.unlock();
+  order_cv_.notify_all();
+}
+
+std::string Dispatcher::StatsJson() const {
+  std::string out = "{\"queued_events\":" + std::to_string(queue_.weight());
+  out += ",\"capacity\":" + std::to_string(queue_.capacity());
+  out += ",\"workers\":" + std::to_string(worker_count_);
+  out += ",\"accepted_events\":" + std::to_string(accepted_events_.load());
+  out += ",\"dropped_events\":" + std::to_string(dropped_events_.load());
+  out += ",\"refused_events\":" + std::to_string(refused_events_.load());
+  out += "}";
+  return out;
+}
+
+}  // namespace logcap
