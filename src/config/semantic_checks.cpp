@@ -1,0 +1,94 @@
+#include "config/semantic_checks.h"
+
+#include <array>
+#include <string>
+
+namespace logcap {
+namespace {
+
+struct Component {
+  std::string_view name;  // section path
+  bool enabled;
+};
+
+bool AnyInvalid(const LoadContext& ctx, std::initializer_list<std::string_view> paths) {
+  for (std::string_view path : paths) {
+    if (ctx.IsInvalid(path)) return true;
+  }
+  return false;
+}
+
+void CheckUnavailableComponents(const Config& config, LoadContext& ctx) {
+  const std::array<Component, 3> unavailable = {{
+      {"container_monitor", config.container_monitor.enabled},
+      {"sinks.loki", config.sinks.loki.enabled},
+      {"sinks.kafka", config.sinks.kafka.enabled},
+  }};
+  for (const Component& component : unavailable) {
+    if (!component.enabled) continue;
+    std::string name(component.name);
+    std::string enabled_key = name + ".enabled";
+    ctx.AddError(ctx.Locate({enabled_key, name}),
+                 name + " is not available in this build yet; set " + enabled_key + ": false");
+  }
+}
+
+void CheckSourcesEnabled(const Config& config, LoadContext& ctx) {
+  if (config.file_monitor.enabled || config.container_monitor.enabled) return;
+  if (AnyInvalid(ctx, {"file_monitor", "file_monitor.enabled", "container_monitor", "container_monitor.enabled"})) {
+    return;
+  }
+  ctx.AddError(ctx.Locate({"file_monitor.enabled", "file_monitor", "container_monitor.enabled"}),
+               "no source is enabled: set file_monitor.enabled: true and list the files in file_monitor.include");
+}
+
+void CheckSinksEnabled(const Config& config, LoadContext& ctx) {
+  const SinksConfig& sinks = config.sinks;
+  if (sinks.local_file.enabled || sinks.stdout_sink.enabled || sinks.null_sink.enabled || sinks.loki.enabled ||
+      sinks.kafka.enabled) {
+    return;
+  }
+  if (AnyInvalid(ctx, {"sinks", "sinks.local_file", "sinks.local_file.enabled", "sinks.stdout",
+                       "sinks.stdout.enabled", "sinks.null", "sinks.null.enabled"})) {
+    return;
+  }
+  ctx.AddError(ctx.Locate({"sinks"}),
+               "no sink is enabled: set enabled: true under at least one of sinks.local_file, sinks.stdout or "
+               "sinks.null");
+}
+
+void CheckFileMonitor(const Config& config, LoadContext& ctx) {
+  if (!config.file_monitor.enabled || !config.file_monitor.include.empty()) return;
+  if (AnyInvalid(ctx, {"file_monitor.include"})) return;
+  ctx.AddError(ctx.Locate({"file_monitor.include", "file_monitor.enabled", "file_monitor"}),
+               "file_monitor is enabled but file_monitor.include is empty; list at least one glob, e.g. "
+               "[\"/var/log/*.log\"]");
+}
+
+void CheckDiskBuffer(const Config& config, LoadContext& ctx) {
+  const DiskBufferConfig& buffer = config.disk_buffer;
+  if (!buffer.enabled || buffer.max_file_size <= buffer.max_total_size) return;
+  if (AnyInvalid(ctx, {"disk_buffer.max_file_size", "disk_buffer.max_total_size"})) return;
+  ctx.AddError(ctx.Locate({"disk_buffer.max_file_size", "disk_buffer.max_total_size", "disk_buffer"}),
+               "disk_buffer.max_file_size must not be larger than disk_buffer.max_total_size");
+}
+
+void CheckMetricsPath(const Config& config, LoadContext& ctx) {
+  const std::string& path = config.metrics.path;
+  if (path.empty() || path.front() == '/' || AnyInvalid(ctx, {"metrics.path"})) return;
+  ctx.AddError(ctx.Locate({"metrics.path", "metrics"}), "metrics.path must start with '/', got '" + path + "'");
+}
+
+}  // namespace
+
+void CheckSemantics(const Config& config, LoadContext& ctx) {
+  if (ctx.IsInvalid("")) return;  // the document is not even a map: nothing else is meaningful
+  CheckUnavailableComponents(config, ctx);
+  CheckSourcesEnabled(config, ctx);
+  CheckSinksEnabled(config, ctx);
+  CheckFileMonitor(config, ctx);
+  CheckDiskBuffer(config, ctx);
+  CheckMetricsPath(config, ctx);
+}
+
+}  // namespace logcap

@@ -1,0 +1,114 @@
+// Whole-config checks: sources and sinks enabled, components this build lacks, and where each
+// error points.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/loader.h"
+#include "config/options.h"
+#include "config_test_util.h"
+
+namespace logcap {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(SemanticChecks, EmptyFileGivesDefaultsButNoSinkIsAnError) {
+  ConfigLoadResult result = LoadConfigString("", "empty.yaml");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].ToString(),
+            "empty.yaml:1:1: error: no sink is enabled: set enabled: true under at least one of sinks.local_file, "
+            "sinks.stdout or sinks.null");
+  const Config defaults;
+  for (const Option& option : ConfigOptions()) {
+    EXPECT_EQ(option.get(result.config), option.get(defaults)) << option.path;
+  }
+}
+
+TEST(SemanticChecks, CommentOnlyFileIsLikeAnEmptyFile) {
+  ConfigLoadResult result = LoadConfigString("# nothing here\n", "c.yaml");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("no sink is enabled"));
+}
+
+TEST(SemanticChecks, NoSinkPointsAtTheSinksSection) {
+  ConfigLoadResult result = LoadConfigString("app:\n  name: x\nsinks:\n  stdout:\n    enabled: false\n", "t.yaml");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].line, 3);
+  EXPECT_EQ(result.errors[0].column, 1);
+}
+
+TEST(SemanticChecks, NullKeyNamesTheNullSink) {
+  for (std::string key : {"null", "~", "\"null\""}) {
+    ConfigLoadResult result = LoadConfigString("sinks:\n  " + key + ":\n    enabled: true\n", "t.yaml");
+    EXPECT_TRUE(result.ok()) << key << "\n" << AllErrors(result);
+    EXPECT_TRUE(result.config.sinks.null_sink.enabled) << key;
+  }
+}
+
+TEST(SemanticChecks, EachImplementedSinkSatisfiesTheSinkCheck) {
+  for (std::string sink : {"local_file", "stdout", "null"}) {
+    ConfigLoadResult result = LoadConfigString("sinks:\n  " + sink + ":\n    enabled: true\n", "t.yaml");
+    EXPECT_TRUE(result.ok()) << sink << "\n" << AllErrors(result);
+  }
+}
+
+TEST(SemanticChecks, NoSourcePointsAtFileMonitorEnabled) {
+  ConfigLoadResult result = LoadWithStdoutSink("file_monitor:\n  include: [\"/x\"]\n  enabled: false\n");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].line, 3);
+  EXPECT_EQ(result.errors[0].column, 3);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("no source is enabled"));
+}
+
+TEST(SemanticChecks, UnavailableComponentsAreReportedAtTheirEnabledKey) {
+  ConfigLoadResult result = LoadWithStdoutSink("container_monitor:\n  enabled: true\n");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].ToString(),
+            "test.yaml:2:3: error: container_monitor is not available in this build yet; set "
+            "container_monitor.enabled: false");
+
+  // Loki and Kafka count as enabled sinks, so "no sink is enabled" does not pile on.
+  result = LoadConfigString("sinks:\n  loki:\n    enabled: true\n  kafka:\n    topic: t\n    enabled: true\n", "t.yaml");
+  ASSERT_EQ(result.errors.size(), 2u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].ToString(),
+            "t.yaml:3:5: error: sinks.loki is not available in this build yet; set sinks.loki.enabled: false");
+  EXPECT_EQ(result.errors[1].ToString(),
+            "t.yaml:6:5: error: sinks.kafka is not available in this build yet; set sinks.kafka.enabled: false");
+}
+
+TEST(SemanticChecks, EnabledFileMonitorWithEmptyIncludePointsAtInclude) {
+  ConfigLoadResult result = LoadWithStdoutSink("file_monitor:\n  enabled: true\n  include: []\n");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].line, 3);
+  EXPECT_EQ(result.errors[0].column, 3);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("file_monitor.include is empty"));
+}
+
+TEST(SemanticChecks, BufferFileLargerThanBufferIsRejected) {
+  ConfigLoadResult result = LoadWithStdoutSink("disk_buffer:\n  max_total_size: 2MiB\n  max_file_size: 4MiB\n");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].line, 3);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("max_file_size must not be larger"));
+}
+
+TEST(SemanticChecks, MetricsPathMustBeAbsolute) {
+  ConfigLoadResult result = LoadWithStdoutSink("metrics:\n  path: metrics\n");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].ToString(), "test.yaml:2:3: error: metrics.path must start with '/', got 'metrics'");
+}
+
+TEST(SemanticChecks, InvalidEnabledValueDoesNotAlsoReportNoSink) {
+  ConfigLoadResult result = LoadConfigString("sinks:\n  stdout:\n    enabled: maybe\n", "t.yaml");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].line, 3);
+  EXPECT_EQ(result.errors[0].column, 14);
+}
+
+TEST(SemanticChecks, SyntaxErrorSkipsSemanticChecks) {
+  ConfigLoadResult result = LoadConfigString("sinks: [\n", "t.yaml");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("YAML syntax error"));
+}
+
+}  // namespace
+}  // namespace logcap
