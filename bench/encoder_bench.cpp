@@ -26,6 +26,7 @@ constexpr Nanos kBase = 1795428000LL * kNanosPerSecond;
 // app log with a stack-trace-ish tail), like a mixed host.
 std::vector<std::string> MakeLines(size_t n) {
   std::mt19937 rng(42);
+  auto R = [&rng] { return static_cast<unsigned>(rng()); };
   const char* paths[] = {"/api/v1/users", "/healthz", "/static/app.js", "/api/v1/orders/12345/items"};
   const char* levels[] = {"info", "debug", "warn", "error"};
   std::vector<std::string> lines;
@@ -38,19 +39,19 @@ std::vector<std::string> MakeLines(size_t n) {
                  "{\"level\":\"%s\",\"ts\":\"2026-11-23T10:00:%02zu.%03uZ\",\"logger\":\"http.server\",\"msg\":"
                  "\"request completed\",\"method\":\"GET\",\"path\":\"%s\",\"status\":200,\"duration_ms\":%u,"
                  "\"user_id\":%u}",
-                 levels[rng() % 4], i % 60, rng() % 1000, paths[rng() % 4], rng() % 500, rng() % 100000);
+                 levels[R() % 4], i % 60, R() % 1000, paths[R() % 4], R() % 500, R() % 100000);
         break;
       case 1:
         snprintf(buf, sizeof(buf),
                  "10.0.%u.%u - - [23/Nov/2026:10:00:%02zu +0000] \"GET %s HTTP/1.1\" 200 %u \"-\" "
                  "\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36\"",
-                 rng() % 256, rng() % 256, i % 60, paths[rng() % 4], rng() % 50000);
+                 R() % 256, R() % 256, i % 60, paths[R() % 4], R() % 50000);
         break;
       default:
         snprintf(buf, sizeof(buf),
                  "2026-11-23 10:00:%02zu,%03u INFO  [worker-%u] com.example.OrderService - processed order "
                  "%u for customer %u in %u ms (cache hit ratio 0.%02u)",
-                 i % 60, rng() % 1000, rng() % 16, rng(), rng() % 100000, rng() % 900, rng() % 100);
+                 i % 60, R() % 1000, R() % 16, R(), R() % 100000, R() % 900, R() % 100);
         break;
     }
     lines.emplace_back(buf);

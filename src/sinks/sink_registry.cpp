@@ -1,0 +1,46 @@
+#include "sinks/sink_registry.h"
+
+#include "sinks/local_file/local_file_sink.h"
+#include "sinks/null/null_sink.h"
+#include "sinks/stdout/stdout_sink.h"
+
+namespace logcap {
+
+namespace {
+
+// clang-format off
+constexpr SinkRegistration kSinks[] = {
+    {"local_file",
+     [](const Config& c) { return c.sinks.local_file.enabled; },
+     [](const Config& c, Metrics* m) -> std::unique_ptr<Sink> { return std::make_unique<LocalFileSink>(c.sinks.local_file, m); }},
+    {"stdout",
+     [](const Config& c) { return c.sinks.stdout_sink.enabled; },
+     [](const Config& c, Metrics*) -> std::unique_ptr<Sink> { return std::make_unique<StdoutSink>(c.sinks.stdout_sink); }},
+    {"null",
+     [](const Config& c) { return c.sinks.null_sink.enabled; },
+     [](const Config&, Metrics*) -> std::unique_ptr<Sink> { return std::make_unique<NullSink>(); }},
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const SinkRegistration> SinkRegistrations() { return kSinks; }
+
+std::vector<std::unique_ptr<Sink>> BuildEnabledSinks(const Config& config, Metrics* metrics, Status* error) {
+  std::vector<std::unique_ptr<Sink>> sinks;
+  // Configured but not implemented yet: config validation rejects them; never ignore one silently.
+  const char* missing = config.sinks.loki.enabled ? "loki" : config.sinks.kafka.enabled ? "kafka" : nullptr;
+  if (missing != nullptr) {
+    if (error != nullptr) {
+      *error = Status::InvalidArgument(std::string("sinks.") + missing + " is enabled but not available in this build");
+    }
+    return sinks;
+  }
+  for (const SinkRegistration& r : kSinks) {
+    if (r.is_enabled(config)) sinks.push_back(r.create(config, metrics));
+  }
+  if (error != nullptr) *error = Status::Ok();
+  return sinks;
+}
+
+}  // namespace logcap

@@ -1,0 +1,68 @@
+#include "sinks/sink_registry.h"
+
+#include <gtest/gtest.h>
+
+namespace logcap {
+namespace {
+
+std::vector<std::string> Names(const std::vector<std::unique_ptr<Sink>>& sinks) {
+  std::vector<std::string> names;
+  for (const auto& s : sinks) names.push_back(s->name());
+  return names;
+}
+
+TEST(SinkRegistry, BuildsNothingWhenNoSinkIsEnabled) {
+  Config config;
+  Status error = Status::Aborted("unset");
+  EXPECT_TRUE(BuildEnabledSinks(config, nullptr, &error).empty());
+  EXPECT_TRUE(error.ok());
+}
+
+TEST(SinkRegistry, BuildsExactlyTheEnabledSinksInRegistrationOrder) {
+  Config config;
+  config.sinks.null_sink.enabled = true;
+  config.sinks.local_file.enabled = true;
+  Status error;
+  EXPECT_EQ(Names(BuildEnabledSinks(config, nullptr, &error)), (std::vector<std::string>{"local_file", "null"}));
+  EXPECT_TRUE(error.ok());
+
+  config.sinks.stdout_sink.enabled = true;
+  EXPECT_EQ(Names(BuildEnabledSinks(config, nullptr, &error)),
+            (std::vector<std::string>{"local_file", "stdout", "null"}));
+
+  Config only_stdout;
+  only_stdout.sinks.stdout_sink.enabled = true;
+  EXPECT_EQ(Names(BuildEnabledSinks(only_stdout, nullptr, nullptr)), (std::vector<std::string>{"stdout"}));
+}
+
+TEST(SinkRegistry, EveryRegistrationHasAUniqueNameMatchingItsSink) {
+  Config config;
+  config.sinks.null_sink.enabled = true;
+  config.sinks.local_file.enabled = true;
+  config.sinks.stdout_sink.enabled = true;
+  std::vector<std::string> names;
+  for (const SinkRegistration& r : SinkRegistrations()) {
+    EXPECT_TRUE(r.is_enabled(config)) << r.name;
+    auto sink = r.create(config, nullptr);
+    ASSERT_NE(sink, nullptr);
+    EXPECT_EQ(sink->name(), r.name);
+    names.emplace_back(r.name);
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
+}
+
+TEST(SinkRegistry, EnabledButUnimplementedSinkIsAnErrorNotIgnored) {
+  for (const char* which : {"loki", "kafka"}) {
+    Config config;
+    config.sinks.null_sink.enabled = true;
+    (std::string(which) == "loki" ? config.sinks.loki.enabled : config.sinks.kafka.enabled) = true;
+    Status error;
+    EXPECT_TRUE(BuildEnabledSinks(config, nullptr, &error).empty());
+    EXPECT_EQ(error.code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(error.message().find(which), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace logcap
