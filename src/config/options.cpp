@@ -292,9 +292,9 @@ std::vector<Option> BuildOptions() {
          [](auto& c) -> auto& { return c.sinks.local_file.enabled; }),
     Required("sinks.local_file.directory", "Directory of the output files.",
              [](auto& c) -> auto& { return c.sinks.local_file.directory; }),
-    Required("sinks.local_file.filename_pattern", "File name; `{source_type}` and `{date}` are replaced.",
+    Required("sinks.local_file.filename_pattern", "File name under `directory`; `{date}` (UTC date of the event), `{source_type}`, `{source_name}` (file basename or container name) and `{container_name}` are replaced, with `/` and leading dots in values made safe.",
              [](auto& c) -> auto& { return c.sinks.local_file.filename_pattern; }),
-    Enum("sinks.local_file.output_format", "One JSON object per line, or the message text.", {"json", "text"},
+    Enum("sinks.local_file.output_format", "`json`: one JSON object per line (docs/event-format.md); `text`: `<timestamp> <source_type>:<source_id> <message>`.", {"json", "text"},
          [](auto& c) -> auto& { return c.sinks.local_file.output_format; }),
     Uint("sinks.local_file.rotation.max_size_mb", "Rotate a file when it reaches this many MiB.", 1, 1048576,
          [](auto& c) -> auto& { return c.sinks.local_file.rotation.max_size_mb; }),
@@ -308,7 +308,7 @@ std::vector<Option> BuildOptions() {
     // sinks.stdout
     Bool("sinks.stdout.enabled", "Write events to standard output.",
          [](auto& c) -> auto& { return c.sinks.stdout_sink.enabled; }),
-    Enum("sinks.stdout.output_format", "The message text, or one JSON object per line.", {"text", "json"},
+    Enum("sinks.stdout.output_format", "`text`: `<timestamp> <source_type>:<source_id> <message>`; `json`: one JSON object per line (docs/event-format.md).", {"text", "json"},
          [](auto& c) -> auto& { return c.sinks.stdout_sink.output_format; }),
 
     // sinks.null

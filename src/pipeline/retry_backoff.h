@@ -13,7 +13,10 @@ namespace logcap {
 
 class RetryBackoff {
  public:
-  RetryBackoff(Nanos initial, Nanos max) : initial_(initial), max_(max), rng_(std::random_device{}()) {}
+  // Seeded from the clock, not std::random_device: a retry loop is built for every sink write, and
+  // opening the entropy source there cost 5% of the whole pipeline's CPU (measured).
+  RetryBackoff(Nanos initial, Nanos max)
+      : initial_(initial), max_(max), rng_(static_cast<uint64_t>(MonotonicNowNanos()) ^ reinterpret_cast<uintptr_t>(this)) {}
 
   // The delay before the next attempt: a random point in [d/2, d] where d doubles each call up to
   // max; at least retry_after when the server asked for it.

@@ -1,0 +1,241 @@
+#include "app/agent.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "app/api_routes.h"
+#include "app/logging.h"
+#include "config/loader.h"
+#include "pipeline/dispatcher.h"
+#include "pipeline/processor.h"
+#include "pipeline/sink_runner.h"
+#include "server/http_server.h"
+#include "sinks/sink_registry.h"
+#include "sources/source_registry.h"
+#include "telemetry/metrics.h"
+
+namespace logcap {
+
+namespace {
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonStringArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += JsonString(items[i]);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string ReloadOutcome::ToJson() const {
+  return std::string("{\"status\":") + (ok ? "\"applied\"" : "\"rejected\"") + ",\"errors\":" + JsonStringArray(errors) +
+         ",\"applied\":" + JsonStringArray(applied) + ",\"restart_required\":" + JsonStringArray(restart_required) + "}";
+}
+
+Agent::Agent(Config config) : config_(std::move(config)), metrics_(std::make_unique<Metrics>()) {}
+
+Agent::~Agent() {
+  if (started_ && !stopping_) Stop();
+}
+
+uint16_t Agent::http_port() const { return server_ ? server_->port() : 0; }
+
+Status Agent::Start() {
+  started_at_ = MonotonicNowNanos();
+  std::error_code ec;
+  std::filesystem::create_directories(config_.app.data_dir, ec);
+  if (ec) {
+    return Status::IoError("cannot create app.data_dir " + config_.app.data_dir + ": " + ec.message());
+  }
+
+  Status status;
+  std::vector<std::unique_ptr<Sink>> sinks = BuildEnabledSinks(config_, metrics_.get(), &status);
+  if (!status.ok()) return status;
+  for (auto& sink : sinks) {
+    auto runner = std::make_unique<SinkRunner>(std::move(sink), metrics_.get());
+    Status s = runner->Start();
+    if (!s.ok()) return s;
+    sinks_.push_back(std::move(runner));
+  }
+
+  processors_ = std::make_unique<ProcessorChain>();
+  std::vector<SinkRunner*> runners;
+  for (auto& r : sinks_) runners.push_back(r.get());
+  dispatcher_ = std::make_unique<Dispatcher>(config_.dispatcher, processors_.get(), runners, metrics_.get());
+  dispatcher_->Start();
+
+  sources_ = BuildEnabledSources(config_, &status);
+  if (!status.ok()) return status;
+  SourceContext context;
+  context.output = dispatcher_.get();
+  context.metrics = metrics_.get();
+  context.max_batch_events = config_.dispatcher.batch_size;
+  for (auto& source : sources_) {
+    Status s = source->Start(context);
+    if (!s.ok()) return Status::Unavailable("source " + source->name() + ": " + s.ToString());
+  }
+
+  Status s = StartServer();
+  if (!s.ok()) return s;
+  started_ = true;
+  ready_ = true;
+  spdlog::info("log-capturer {} started: {} source(s), {} sink(s), queue {} events, {} worker(s)", LOGCAP_VERSION,
+               sources_.size(), sinks_.size(), dispatcher_->capacity(), dispatcher_->worker_count());
+  return Status::Ok();
+}
+
+Status Agent::StartServer() {
+  if (!config_.server.enabled) return Status::Ok();
+  HttpServerOptions options;
+  options.host = config_.server.host;
+  options.port = static_cast<uint16_t>(config_.server.port);
+  options.auth_token = config_.server.auth_token;
+  server_ = std::make_unique<HttpServer>(options);
+  RegisterApiRoutes(*server_, *this, config_.metrics);
+  Status s = server_->Start();
+  if (!s.ok()) return Status::Unavailable("HTTP API on " + config_.server.host + ":" + std::to_string(config_.server.port) + ": " + s.ToString());
+  spdlog::info("HTTP API listening on {}:{}", config_.server.host, server_->port());
+  return Status::Ok();
+}
+
+bool Agent::Stop() {
+  if (stopping_.exchange(true)) return true;
+  ready_ = false;
+  const Nanos deadline =
+      MonotonicNowNanos() + std::chrono::duration_cast<std::chrono::nanoseconds>(config_.app.shutdown_timeout).count();
+  spdlog::info("stopping: draining in-flight events (deadline {} ms)", config_.app.shutdown_timeout.count());
+
+  // Sinks learn the deadline first, so nothing below can wait past it.
+  for (auto& sink : sinks_) sink->SetShutdownDeadline(deadline);
+  // Refuse new batches (a source blocked in Push is released), then stop reading.
+  if (dispatcher_) dispatcher_->CloseInput();
+  for (auto& source : sources_) source->Stop();
+  // Everything queued goes to the sinks, and the sinks deliver it or give up at the deadline.
+  if (dispatcher_) dispatcher_->Drain();
+  for (auto& sink : sinks_) sink->CloseAndJoin();
+
+  // Every batch is finalised now: positions cover exactly what was acknowledged.
+  bool clean = true;
+  for (auto& source : sources_) {
+    Status s = source->Finish();
+    if (!s.ok()) {
+      clean = false;
+      spdlog::error("source {}: saving final state failed: {}", source->name(), s.ToString());
+    }
+  }
+  if (server_) server_->Stop();
+  spdlog::info("stopped");
+  return clean;
+}
+
+ReloadOutcome Agent::Reload() {
+  std::lock_guard lock(config_mu_);
+  ReloadOutcome outcome;
+  if (config_.source_path.empty()) {
+    outcome.errors.push_back("the agent runs on a built-in configuration: there is no file to reload");
+    metrics_->ConfigReloads("rejected").Increment();
+    return outcome;
+  }
+  ConfigLoadResult loaded = LoadConfigFile(config_.source_path);
+  if (!loaded.ok()) {
+    for (const auto& e : loaded.errors) outcome.errors.push_back(e.ToString());
+    spdlog::error("reload of {} rejected ({} problem(s)); the running configuration is unchanged", config_.source_path,
+                  outcome.errors.size());
+    for (const auto& e : outcome.errors) spdlog::error("  {}", e);
+    metrics_->ConfigReloads("rejected").Increment();
+    return outcome;
+  }
+  Config& next = loaded.config;
+  outcome.ok = true;
+  // Safe to apply live today: the agent's own log level. Everything else is reported.
+  if (next.app.log_level != config_.app.log_level) {
+    SetLogLevel(next.app.log_level);
+    outcome.applied.push_back("app.log_level=" + next.app.log_level);
+    config_.app.log_level = next.app.log_level;
+  }
+  auto compare = [&](bool same, const char* section) {
+    if (!same) outcome.restart_required.push_back(section);
+  };
+  compare(next.app == config_.app, "app");
+  compare(next.server == config_.server, "server");
+  compare(next.metrics == config_.metrics, "metrics");
+  compare(next.file_monitor == config_.file_monitor, "file_monitor");
+  compare(next.container_monitor == config_.container_monitor, "container_monitor");
+  compare(next.dispatcher == config_.dispatcher, "dispatcher");
+  compare(next.sinks == config_.sinks, "sinks");
+  compare(next.positions == config_.positions, "positions");
+  compare(next.disk_buffer == config_.disk_buffer, "disk_buffer");
+  compare(next.dlq == config_.dlq, "dlq");
+  if (outcome.restart_required.empty()) {
+    spdlog::info("reload of {}: applied {} change(s)", config_.source_path, outcome.applied.size());
+  } else {
+    std::string sections;
+    for (const auto& s : outcome.restart_required) sections += (sections.empty() ? "" : ", ") + s;
+    spdlog::warn("reload of {}: valid; changes in [{}] take effect after a restart (live reload of those sections "
+                 "is not implemented yet)",
+                 config_.source_path, sections);
+  }
+  metrics_->ConfigReloads("applied").Increment();
+  return outcome;
+}
+
+HealthReport Agent::Health() const {
+  HealthReport report;
+  std::string sinks_json = "{";
+  std::vector<std::string> failing;
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    const bool ok = sinks_[i]->Healthy();
+    if (!ok) failing.push_back("sink:" + sinks_[i]->name());
+    sinks_json += (i ? "," : "") + JsonString(sinks_[i]->name()) + (ok ? ":\"ok\"" : ":\"failing\"");
+  }
+  sinks_json += "}";
+  report.healthy = failing.empty() && !stopping_.load();
+  if (stopping_.load()) failing.push_back("agent:stopping");
+  const double uptime = static_cast<double>(MonotonicNowNanos() - started_at_) / kNanosPerSecond;
+  const double utilization =
+      dispatcher_ ? static_cast<double>(dispatcher_->queued_events()) / static_cast<double>(dispatcher_->capacity()) : 0;
+  char numbers[128];
+  std::snprintf(numbers, sizeof(numbers), "\"uptime_seconds\":%.3f,\"queue_utilization\":%.4f", uptime, utilization);
+  report.json = std::string("{\"status\":") + (report.healthy ? "\"healthy\"" : "\"degraded\"") +
+                ",\"version\":\"" LOGCAP_VERSION "\"," + numbers + ",\"checks\":{\"sinks\":" + sinks_json +
+                "},\"failing\":" + JsonStringArray(failing) + "}";
+  return report;
+}
+
+std::string Agent::StatsJson() const {
+  std::string out = "{\"sources\":{";
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    out += (i ? "," : "") + JsonString(sources_[i]->name()) + ":" + sources_[i]->StatsJson();
+  }
+  out += "},\"dispatcher\":" + (dispatcher_ ? dispatcher_->StatsJson() : std::string("{}"));
+  out += ",\"sinks\":{";
+  for (size_t i = 0; i < sinks_.size(); ++i) {
+    out += (i ? "," : "") + JsonString(sinks_[i]->name()) + ":" + sinks_[i]->StatsJson();
+  }
+  out += "},\"buffers\":{}}";
+  return out;
+}
+
+}  // namespace logcap

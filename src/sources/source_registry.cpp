@@ -1,0 +1,41 @@
+#include "sources/source_registry.h"
+
+#include <functional>
+#include <string>
+
+#include "sources/file/file_source.h"
+
+namespace logcap {
+
+namespace {
+
+struct SourceRegistration {
+  const char* name;
+  std::function<bool(const Config&)> enabled;
+  std::function<std::unique_ptr<Source>(const Config&)> build;
+};
+
+const std::vector<SourceRegistration>& Registrations() {
+  static const std::vector<SourceRegistration> kSources = {
+      {"file_monitor", [](const Config& c) { return c.file_monitor.enabled; },
+       [](const Config& c) {
+         return std::make_unique<FileSource>("file_monitor", c.file_monitor, c.PositionsDirectory(),
+                                             c.positions.flush_interval);
+       }},
+  };
+  return kSources;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<Source>> BuildEnabledSources(const Config& config, Status* error) {
+  std::vector<std::unique_ptr<Source>> sources;
+  *error = Status::Ok();
+  for (const auto& registration : Registrations()) {
+    if (registration.enabled(config)) sources.push_back(registration.build(config));
+  }
+  if (sources.empty()) *error = Status::InvalidArgument("no source is enabled");
+  return sources;
+}
+
+}  // namespace logcap

@@ -1,0 +1,16 @@
+// Source registry: builds the sources a Config enables. A new source is a folder under sources/
+// plus one registration line in source_registry.cpp.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "pipeline/source.h"
+
+namespace logcap {
+
+// On failure returns what was built so far and sets *error.
+std::vector<std::unique_ptr<Source>> BuildEnabledSources(const Config& config, Status* error);
+
+}  // namespace logcap
