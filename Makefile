@@ -1,0 +1,45 @@
+# log-capturer: the commands of CONTRACT §1. Each installs what is missing (scripts/install-deps.sh).
+BUILD_DIR   ?= build
+ASAN_DIR    ?= build-asan
+BENCH_DIR   ?= build-bench
+JOBS        ?= $(shell nproc)
+CONFIG      ?= examples/quickstart.yaml
+
+.PHONY: all deps build run test test-release test-asan bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# Runs the agent with the quickstart configuration: no Loki or Kafka needed.
+run: build
+	@mkdir -p /tmp/log-capturer/demo
+	@echo "$$(date -u +%FT%TZ) hello from make run: append lines to /tmp/log-capturer/demo/app.log" >> /tmp/log-capturer/demo/app.log
+	./$(BUILD_DIR)/log-capturer --config $(CONFIG)
+
+# Every test: unit and end-to-end on the Release build, then the unit and end-to-end suites again
+# under ASan+UBSan.
+test: test-release test-asan
+
+test-release: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DLOGCAP_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_DIR) -j$(JOBS)
+	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LOGCAP_E2E_SCALE=0.2 ctest --output-on-failure --timeout 900
+
+bench: deps
+	@cmake -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DLOGCAP_BUILD_BENCH=ON >/dev/null
+	@cmake --build $(BENCH_DIR) -j$(JOBS)
+	@for b in $(BENCH_DIR)/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.5; done
+	python3 bench/run_pipeline.py --binary $(BENCH_DIR)/log-capturer --loggen $(BENCH_DIR)/loggen
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(BENCH_DIR)
