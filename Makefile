@@ -1,11 +1,12 @@
 # log-capturer: the commands of CONTRACT §1. Each installs what is missing (scripts/install-deps.sh).
 BUILD_DIR   ?= build
 ASAN_DIR    ?= build-asan
+TSAN_DIR    ?= build-tsan
 BENCH_DIR   ?= build-bench
 JOBS        ?= $(shell nproc)
 CONFIG      ?= examples/quickstart.yaml
 
-.PHONY: all deps build run test test-release test-asan bench clean
+.PHONY: all deps build run test test-release test-asan test-tsan bench clean
 
 all: build
 
@@ -35,6 +36,14 @@ test-asan: deps
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LOGCAP_E2E_SCALE=0.2 ctest --output-on-failure --timeout 900
 
+# ThreadSanitizer over the concurrent parts: queues, dispatcher, sink runners, acks, file source,
+# HTTP server.
+TSAN_TESTS = unit_core unit_pipeline unit_sources unit_server
+test-tsan: deps
+	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DLOGCAP_TSAN=ON >/dev/null
+	@cmake --build $(TSAN_DIR) -j$(JOBS) --target $(TSAN_TESTS)
+	@cd $(TSAN_DIR) && for t in $(TSAN_TESTS); do TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./$$t || exit 1; done
+
 bench: deps
 	@cmake -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DLOGCAP_BUILD_BENCH=ON >/dev/null
 	@cmake --build $(BENCH_DIR) -j$(JOBS)
@@ -42,4 +51,4 @@ bench: deps
 	python3 bench/run_pipeline.py --binary $(BENCH_DIR)/log-capturer --loggen $(BENCH_DIR)/loggen
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(BENCH_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(BENCH_DIR)

@@ -45,14 +45,9 @@ void EventBatch::Append(EventBatch&& other) {
   std::move(other.attributes_.begin(), other.attributes_.end(), std::back_inserter(attributes_));
   std::move(other.acks_.begin(), other.acks_.end(), std::back_inserter(acks_));
   message_bytes_ += other.message_bytes_;
+  if (other.oldest_read_ != 0 && (oldest_read_ == 0 || other.oldest_read_ < oldest_read_)) oldest_read_ = other.oldest_read_;
   other = EventBatch();
 }
 
-Nanos EventBatch::OldestReadTime() const {
-  Nanos oldest = 0;
-  for (const Event& e : events_)
-    if (oldest == 0 || (e.read_time != 0 && e.read_time < oldest)) oldest = e.read_time;
-  return oldest;
-}
 
 }  // namespace logcap

@@ -40,6 +40,7 @@ class EventBatch {
   // Appends an event; its message must point into a retained block and its source be retained.
   Event& Add(const Event& event) {
     message_bytes_ += event.message.size();
+    if (event.read_time != 0 && (oldest_read_ == 0 || event.read_time < oldest_read_)) oldest_read_ = event.read_time;
     return events_.emplace_back(event);
   }
   // Attaches attributes to an event; returns the index stored in Event::attributes.
@@ -77,8 +78,9 @@ class EventBatch {
   size_t size() const { return events_.size(); }
   bool empty() const { return events_.empty(); }
   size_t message_bytes() const { return message_bytes_; }
-  // The earliest read time of any event (for end-to-end latency); 0 when empty.
-  Nanos OldestReadTime() const;
+  // The earliest read time of any event added (for end-to-end latency); 0 when none. Kept as a
+  // running minimum: events removed later may have been the oldest (it stays a lower bound).
+  Nanos OldestReadTime() const { return oldest_read_; }
   size_t ack_count() const { return acks_.size(); }
   void Reserve(size_t n) { events_.reserve(n); }
 
@@ -89,6 +91,7 @@ class EventBatch {
   std::vector<EventAttributes> attributes_;
   std::vector<AckTokenPtr> acks_;
   size_t message_bytes_ = 0;
+  Nanos oldest_read_ = 0;
 };
 
 using SharedBatch = std::shared_ptr<const EventBatch>;

@@ -77,8 +77,10 @@ class BoundedQueue {
 
   // Waits for at least one item, then until `min_weight` is queued or the oldest item has waited
   // `max_wait` (or the queue is closed), then moves items totalling at most max_weight (always at
-  // least one) into out. Returns the weight taken; 0 means closed and empty.
-  size_t PopBatch(std::vector<T>& out, size_t min_weight, size_t max_weight, Nanos max_wait) {
+  // least one) into out. Returns the weight taken; 0 means closed and empty. If oldest_enqueued is
+  // given, it receives the monotonic time the first item taken was pushed.
+  size_t PopBatch(std::vector<T>& out, size_t min_weight, size_t max_weight, Nanos max_wait,
+                  Nanos* oldest_enqueued = nullptr) {
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return !items_.empty() || closed_; });
     if (items_.empty()) return 0;
@@ -92,6 +94,7 @@ class BoundedQueue {
       }
     }
     size_t taken = 0;
+    if (oldest_enqueued != nullptr) *oldest_enqueued = items_.front().enqueued;
     while (!items_.empty() && (taken == 0 || taken + items_.front().weight <= max_weight)) {
       taken += items_.front().weight;
       weight_ -= items_.front().weight;

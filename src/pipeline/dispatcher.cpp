@@ -75,49 +75,46 @@ void Dispatcher::CountDropped(const EventBatch& batch) {
 bool Dispatcher::Push(EventBatch&& batch) {
   if (batch.empty()) return !queue_.closed();  // an ack-only batch finalises on release
   const size_t n = batch.size();
-  const Nanos oldest_read = batch.OldestReadTime();
-  capture_stage_->Observe(Seconds(WallNowNanos() - oldest_read));
+  capture_stage_->Observe(Seconds(WallNowNanos() - batch.OldestReadTime()));
   // Looked up before the batch enters the queue: once queued, a worker may release it any moment.
   prometheus::Counter& captured = CapturedCounter(batch);
-  Queued item{std::move(batch), oldest_read};
 
   switch (policy_) {
     case BackpressurePolicy::kBlock: {
       prometheus::Gauge* paused = nullptr;
-      auto result = queue_.Push(std::move(item), n, 0, [&] {
-        paused = &PausedGauge(item.batch);
+      auto result = queue_.Push(std::move(batch), n, 0, [&] {
+        paused = &PausedGauge(batch);
         paused->Set(1);
       });
       if (paused) paused->Set(0);
-      if (result != BoundedQueue<Queued>::PushResult::kOk) {
+      if (result != BoundedQueue<EventBatch>::PushResult::kOk) {
         refused_events_ += n;
-        item.batch.ReportOutcome(DeliveryOutcome::kFailed);
+        batch.ReportOutcome(DeliveryOutcome::kFailed);
         return false;
       }
       break;
     }
     case BackpressurePolicy::kDropNewest:
-      if (!queue_.TryPush(std::move(item), n)) {
+      if (!queue_.TryPush(std::move(batch), n)) {
         if (queue_.closed()) {
           refused_events_ += n;
-          item.batch.ReportOutcome(DeliveryOutcome::kFailed);
+          batch.ReportOutcome(DeliveryOutcome::kFailed);
           return false;
         }
         captured.Increment(static_cast<double>(n));
-        CountDropped(item.batch);
+        CountDropped(batch);
         queue_gauge_->Set(static_cast<double>(queue_.weight()));
         return true;
       }
       break;
     case BackpressurePolicy::kDropOldest: {
-      std::vector<Queued> evicted;
-      EventBatch& kept = item.batch;
-      if (!queue_.PushEvictingOldest(std::move(item), n, evicted)) {
+      std::vector<EventBatch> evicted;
+      if (!queue_.PushEvictingOldest(std::move(batch), n, evicted)) {
         refused_events_ += n;
-        kept.ReportOutcome(DeliveryOutcome::kFailed);
+        batch.ReportOutcome(DeliveryOutcome::kFailed);
         return false;
       }
-      for (Queued& old : evicted) CountDropped(old.batch);
+      for (EventBatch& old : evicted) CountDropped(old);
       break;
     }
   }
@@ -136,25 +133,21 @@ void Dispatcher::Drain() {
 }
 
 void Dispatcher::WorkerLoop() {
-  std::vector<Queued> taken;
+  std::vector<EventBatch> taken;
   for (;;) {
     taken.clear();
     uint64_t sequence;
+    Nanos oldest_enqueued = 0;
     {
       // Numbering must follow queue order, so take and number under one lock.
       std::lock_guard lock(pop_mu_);
-      if (queue_.PopBatch(taken, batch_size_, batch_size_, batch_timeout_) == 0) return;
+      if (queue_.PopBatch(taken, batch_size_, batch_size_, batch_timeout_, &oldest_enqueued) == 0) return;
       sequence = next_sequence_++;
     }
     queue_gauge_->Set(static_cast<double>(queue_.weight()));
-    const Nanos now_wall = WallNowNanos();
-    EventBatch merged = std::move(taken.front().batch);
-    Nanos oldest_read = taken.front().oldest_read;
-    for (size_t i = 1; i < taken.size(); ++i) {
-      merged.Append(std::move(taken[i].batch));
-      if (taken[i].oldest_read != 0 && taken[i].oldest_read < oldest_read) oldest_read = taken[i].oldest_read;
-    }
-    queue_stage_->Observe(Seconds(now_wall - oldest_read));
+    EventBatch merged = std::move(taken.front());
+    for (size_t i = 1; i < taken.size(); ++i) merged.Append(std::move(taken[i]));
+    queue_stage_->Observe(Seconds(MonotonicNowNanos() - oldest_enqueued));
     if (!processors_->empty()) {
       const Nanos started = MonotonicNowNanos();
       processors_->Process(merged);

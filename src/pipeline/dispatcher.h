@@ -57,10 +57,6 @@ class Dispatcher : public BatchConsumer {
   std::string StatsJson() const;
 
  private:
-  struct Queued {
-    EventBatch batch;
-    Nanos oldest_read = 0;
-  };
   void WorkerLoop();
   void FanOutInOrder(uint64_t sequence, EventBatch&& batch);
   prometheus::Counter& CapturedCounter(const EventBatch& batch);
@@ -74,7 +70,7 @@ class Dispatcher : public BatchConsumer {
   ProcessorChain* processors_;
   std::vector<SinkRunner*> sinks_;
   Metrics* metrics_;
-  BoundedQueue<Queued> queue_;
+  BoundedQueue<EventBatch> queue_;
   std::vector<std::thread> workers_;
 
   std::mutex pop_mu_;  // taking from the queue and numbering happen together

@@ -194,7 +194,10 @@ TEST(LocalFileSink, RotatesBySizeKeepsMaxFilesAndGzipsThem) {
   for (const auto& name : ListDir(dir.path())) EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
   const uint64_t rotations = Stat(sink, "rotations");
   EXPECT_GE(rotations, 4u);
-  EXPECT_EQ(Stat(sink, "compressed"), rotations);
+  // Rotations can outpace the gzip worker: a rotated file pruned before its turn is deleted
+  // uncompressed (compressing it would be wasted). Every file kept is compressed (checked above).
+  EXPECT_GE(Stat(sink, "compressed"), 2u);
+  EXPECT_LE(Stat(sink, "compressed"), rotations);
   EXPECT_EQ(Stat(sink, "rotated_removed"), rotations - 2);
 
   // The two kept rotated files and the current one hold the newest events, in order, with no gap.
