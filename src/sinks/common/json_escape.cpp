@@ -19,7 +19,7 @@ static_assert(std::endian::native == std::endian::little, "the block scans assum
 constexpr size_t kMaxExpansion = 6;
 constexpr char kHex[] = "0123456789abcdef";
 
-// The string being written, as a raw cursor: out.str's bytes [0, size()) are room to write into,
+// The string being written, as a raw cursor: str's bytes [0, size()) are room to write into,
 // dst is the next byte to write. Writing through a pointer into room made ahead of time avoids a
 // capacity check and a size update per piece; the caller trims the string once at the end.
 struct Output {
@@ -113,7 +113,9 @@ const unsigned char* EscapeSpecials(const unsigned char* p, const unsigned char*
       size_t consumed = 0;
       const size_t len = DecodeUtf8(p, static_cast<size_t>(end - p), &consumed);
       if (len != 0) {
-        std::memcpy(out.dst, p, len);
+        // len is 2..4: two overlapping 2-byte copies, rather than a byte loop.
+        std::memcpy(out.dst, p, 2);
+        std::memcpy(out.dst + len - 2, p + len - 2, 2);
         out.dst += len;
         p += len;
       } else {
@@ -127,21 +129,14 @@ const unsigned char* EscapeSpecials(const unsigned char* p, const unsigned char*
   return p;
 }
 
-// A kernel escapes input block by block. Kernel::Run(p, block_end, end, out, replaced) takes block
-// steps while p < block_end, handing bytes that need work to EscapeSpecials (which stops at end),
-// and returns where it stopped. A block step may read kReadAhead bytes from its start (so
-// block_end is end - kReadAhead + 1 for input read in place) and write kRoom bytes at out.dst.
-// When Run stops at or past block_end, the bytes it went past block_end were clean and were
-// written one-to-one.
-
-// Portable kernel: 8 bytes at a time in a uint64_t (SWAR). Only the first special byte of a word is
-// reliably located (see SpecialMask), so each special ends the block step.
-struct SwarKernel {
-  static constexpr size_t kReadAhead = 8;
-  static constexpr size_t kRoom = 8;
-
+// Portable scan: 8 bytes at a time in a uint64_t (SWAR), reading only bytes of the input: the last
+// few bytes are gathered into a word with in-bounds loads, so no step ever reads past the end (and
+// none goes through a stack copy, which would stall on store-to-load forwarding). Only the first
+// special byte of a word is reliably located (see SpecialMask), so each special ends the step.
+struct SwarScan {
   static constexpr uint64_t kOnes = 0x0101010101010101ULL;
   static constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  static constexpr uint64_t kPadding = kOnes * 'a';  // a clean byte
 
   // Marks the bytes of w (8 input bytes, little-endian) that need work: '"', '\\', < 0x20, >= 0x80.
   // A borrow can also mark bytes after a marked one, never before it, so the lowest marked byte is
@@ -152,47 +147,68 @@ struct SwarKernel {
     return ((quote - kOnes) | (backslash - kOnes) | (w - kOnes * 0x20) | w) & kHighBits;
   }
 
-  static const unsigned char* Run(const unsigned char* p, const unsigned char* block_end, const unsigned char* end,
-                                  Output& out, bool& replaced) {
-    while (p < block_end) {
-      out.Ensure(kRoom, static_cast<size_t>(end - p));
-      uint64_t w;
-      std::memcpy(&w, p, 8);
+  template <typename T>
+  static uint64_t Load(const unsigned char* p) {
+    T v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+  }
+
+  // The n (< 8) bytes at p in the low bytes of a word, padded with clean bytes. Two overlapping
+  // loads cover any n between a load's size and twice it; the overlapping bytes are equal.
+  static uint64_t LoadPartial(const unsigned char* p, size_t n) {
+    uint64_t w;
+    if (n >= 4) {
+      w = Load<uint32_t>(p) | (Load<uint32_t>(p + n - 4) << (8 * (n - 4)));
+    } else if (n >= 2) {
+      w = Load<uint16_t>(p) | (Load<uint16_t>(p + n - 2) << (8 * (n - 2)));
+    } else {
+      w = n == 1 ? p[0] : 0;
+    }
+    return w | (kPadding << (8 * n));
+  }
+
+  // Escapes [p, end). Writes up to 8 bytes at out.dst per step.
+  static void Run(const unsigned char* p, const unsigned char* end, Output& out, bool& replaced) {
+    while (p < end) {
+      out.Ensure(8, static_cast<size_t>(end - p));
+      const size_t n = std::min<size_t>(8, static_cast<size_t>(end - p));
+      const uint64_t w = n == 8 ? Load<uint64_t>(p) : LoadPartial(p, n);
       std::memcpy(out.dst, &w, 8);  // store first, look after: clean bytes are then already in place
       const uint64_t mask = SpecialMask(w);
       if (mask == 0) {
-        p += 8;
-        out.dst += 8;
+        p += n;
+        out.dst += n;
         continue;
       }
-      const size_t clean = static_cast<size_t>(std::countr_zero(mask)) >> 3;
+      const size_t clean = static_cast<size_t>(std::countr_zero(mask)) >> 3;  // < n: the padding is clean
       p += clean;
       out.dst += clean;
       p = EscapeSpecials(p, end, out, replaced);
     }
-    return p;
   }
 };
 
 #if defined(__SSE2__)
-// SSE2 kernel: 16 bytes at a time. '"' and '\\' are escaped by putting a backslash before them, so
-// a block whose only specials are those is finished without leaving it: for each one, in order,
+// SSE2 scan: 16 bytes at a time. '"' and '\\' are escaped by putting a backslash before them, so a
+// block whose only specials are those is finished without leaving it: for each one, in order,
 // write '\\' where it now belongs and copy the input from it onwards (16 bytes, reloaded from the
-// input) right after; the next such byte overwrites the tail of that copy. The copies do not depend
-// on each other, unlike restarting the scan after each special, whose load -> compare -> movemask
-// -> tzcnt chain costs ~15 cycles per quote on a JSON-in-JSON line.
-struct Sse2Kernel {
-  // The block, and a 16-byte reload at each special, which starts at most 15 bytes in.
+// input) right after; the next such byte overwrites the tail of that copy. Those copies do not
+// depend on each other, unlike restarting the scan after each special, whose load -> compare ->
+// movemask -> tzcnt chain costs ~15 cycles per quote on a JSON-in-JSON line.
+struct Sse2Scan {
+  // A step reads the block and, at each special, 16 bytes from it: up to 31 bytes from its start.
   static constexpr size_t kReadAhead = 31;
-  // The block, then at most 15 inserted backslashes and a 16-byte copy from byte 15 onwards.
+  // It writes the block; when all 16 bytes are specials, 16 backslashes and, after the last one,
+  // a 16-byte copy ending 47 bytes past the start.
   static constexpr size_t kRoom = 48;
 
-  static const unsigned char* Run(const unsigned char* p, const unsigned char* block_end, const unsigned char* end,
-                                  Output& out, bool& replaced) {
+  // Escapes from p while a step can read kReadAhead bytes of the input; returns where it stopped.
+  static const unsigned char* Run(const unsigned char* p, const unsigned char* end, Output& out, bool& replaced) {
     const __m128i quote = _mm_set1_epi8('"');
     const __m128i backslash = _mm_set1_epi8('\\');
     const __m128i space = _mm_set1_epi8(0x20);
-    while (p < block_end) {
+    while (static_cast<size_t>(end - p) >= kReadAhead) {
       out.Ensure(kRoom, static_cast<size_t>(end - p));
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out.dst), v);
@@ -207,10 +223,10 @@ struct Sse2Kernel {
       }
       // Finish the block up to its first byte for EscapeSpecials (all of it when there is none).
       const unsigned take = others == 0 ? 16 : static_cast<unsigned>(std::countr_zero(others));
-      const unsigned before_take = (others & (~others + 1)) - 1;  // bits below the lowest of others; all if none
+      const unsigned below_take = (others & (~others + 1)) - 1;  // bits below the lowest of others; all if none
       char* const block_dst = out.dst;
       unsigned inserted = 0;
-      for (unsigned m = escapes & before_take; m != 0; m &= m - 1) {
+      for (unsigned m = escapes & below_take; m != 0; m &= m - 1) {
         const unsigned i = static_cast<unsigned>(std::countr_zero(m));
         char* const d = block_dst + i + inserted;
         *d = '\\';
@@ -226,29 +242,19 @@ struct Sse2Kernel {
 };
 #endif
 
-// Escapes in with Kernel: the input in place while a block step may read from it, then the last
-// few bytes from a copy padded with clean bytes, so every block step is a whole one.
-template <typename Kernel>
+enum class Scan { kPortable, kSse2 };
+
+template <Scan scan>
 size_t WriteWith(std::string_view in, std::string& str, size_t pos, bool* replaced) {
   Output out(str, pos);
   bool any_replaced = false;
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   const auto* const end = p + in.size();
-  if (in.size() >= Kernel::kReadAhead) {
-    p = Kernel::Run(p, end - (Kernel::kReadAhead - 1), end, out, any_replaced);
-  }
-  if (p < end) {
-    // Fewer than kReadAhead bytes are left, so a step from any of them reads less than
-    // 2 * kReadAhead bytes of the copy. The padding is clean, so it only ever lands in the output
-    // one-to-one past the real end, and is taken back.
-    unsigned char tail[2 * Kernel::kReadAhead];
-    std::memset(tail, 'a', sizeof(tail));
-    const size_t n = static_cast<size_t>(end - p);
-    std::memcpy(tail, p, n);
-    const unsigned char* const tail_end = tail + n;
-    const unsigned char* const stop = Kernel::Run(tail, tail_end, tail_end, out, any_replaced);
-    out.dst -= stop - tail_end;
-  }
+#if defined(__SSE2__)
+  if constexpr (scan == Scan::kSse2) p = Sse2Scan::Run(p, end, out, any_replaced);
+#endif
+  // All of the input for the portable scan; the last (< 31) bytes after the SSE2 one.
+  SwarScan::Run(p, end, out, any_replaced);
   if (any_replaced && replaced != nullptr) *replaced = true;
   return out.position();
 }
@@ -258,13 +264,13 @@ size_t WriteWith(std::string_view in, std::string& str, size_t pos, bool* replac
 namespace json_escape_internal {
 
 size_t WritePortable(std::string_view in, std::string& out, size_t pos, bool* replaced) {
-  return WriteWith<SwarKernel>(in, out, pos, replaced);
+  return WriteWith<Scan::kPortable>(in, out, pos, replaced);
 }
 
 #if defined(__SSE2__)
 bool HasSse2() { return true; }
 size_t WriteSse2(std::string_view in, std::string& out, size_t pos, bool* replaced) {
-  return WriteWith<Sse2Kernel>(in, out, pos, replaced);
+  return WriteWith<Scan::kSse2>(in, out, pos, replaced);
 }
 #else
 bool HasSse2() { return false; }
@@ -277,9 +283,9 @@ size_t WriteSse2(std::string_view in, std::string& out, size_t pos, bool* replac
 
 size_t WriteJsonEscaped(std::string_view in, std::string& out, size_t pos, bool* replaced) {
 #if defined(__SSE2__)
-  return WriteWith<Sse2Kernel>(in, out, pos, replaced);
+  return WriteWith<Scan::kSse2>(in, out, pos, replaced);
 #else
-  return WriteWith<SwarKernel>(in, out, pos, replaced);
+  return WriteWith<Scan::kPortable>(in, out, pos, replaced);
 #endif
 }
 

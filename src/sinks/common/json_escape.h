@@ -15,11 +15,12 @@
 //     surrogate "\xED\xA0\x80" gives three U+FFFD.
 //
 // Speed: the input is scanned 16 bytes at a time with SSE2 (8 at a time, SWAR, where SSE2 is not
-// available). Each block is stored to the output before it is inspected; a block whose only
-// specials are '"' and '\\' (the common case in JSON-in-JSON log lines) is finished in place by
-// inserting a backslash before each of them, without leaving the block. Control characters and
-// bytes >= 0x80 go through a byte-at-a-time path. Output is written through a raw pointer into a
-// string that is grown ahead of the writes (never per byte) and trimmed once at the end.
+// available, and for the last bytes of the input, so that no read goes past its end). Each block
+// is stored to the output before it is inspected; a block whose only specials are '"' and '\\'
+// (the common case in JSON-in-JSON log lines) is finished in place by inserting a backslash before
+// each of them, without leaving the block. Control characters and bytes >= 0x80 go through a
+// byte-at-a-time path. Output is written through a raw pointer into a string that is grown ahead
+// of the writes (never per byte) and trimmed once at the end.
 #pragma once
 
 #include <cstddef>

@@ -307,6 +307,7 @@ SinkResult LocalFileSink::Write(const EventBatch& batch) {
   cache_.clear();
   write_time_ = MonotonicNowNanos();
   Status error;
+  JsonSourceCache sources;  // for this batch only
   for (const Event& e : batch.events()) {
     OutputFile* f = Resolve(batch, e, &error);
     if (f == nullptr) break;
@@ -317,7 +318,7 @@ SinkResult LocalFileSink::Write(const EventBatch& batch) {
       f->flush_epoch = flush_epoch_;
     }
     const size_t before = f->buffer.size();
-    AppendEvent(format_, batch, e, ts_, f->buffer);
+    AppendEvent(format_, batch, e, ts_, f->buffer, &sources);
     if (max_bytes_ != 0) {
       const uint64_t current = f->disk_size + (before - f->written);
       if (current > 0 && current + (f->buffer.size() - before) > max_bytes_) {

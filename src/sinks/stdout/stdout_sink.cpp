@@ -96,7 +96,8 @@ SinkResult StdoutSink::Failure(int err) {
 SinkResult StdoutSink::Write(const EventBatch& batch) {
   if (closed_.load(std::memory_order_relaxed)) return SinkResult::Reject(ClosedStatus());
   const size_t mark = buffer_.size();
-  for (const Event& e : batch.events()) AppendEvent(format_, batch, e, ts_, buffer_);
+  JsonSourceCache sources;  // for this batch only
+  for (const Event& e : batch.events()) AppendEvent(format_, batch, e, ts_, buffer_, &sources);
   if (buffer_.size() >= kMaxBufferBytes) {
     const size_t before = buffer_.size();
     const int err = WriteOut();

@@ -4,8 +4,11 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <cstring>
+#include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "sinks/common/json_escape.h"
 #include "unit/sinks/sink_test_util.h"
@@ -190,6 +193,132 @@ TEST(JsonEscape, MatchesReferenceOnRandomInputsAtEveryAlignment) {
   }
 }
 
+// Random input made of the pieces that matter to the scanners: clean letters, the two common
+// specials, controls, valid and invalid UTF-8. dense makes most bytes special.
+std::string RandomEscapeInput(std::mt19937& rng, size_t length, bool dense) {
+  static const std::string pieces[] = {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xC3\xA9", "\xE2\x9C\x93",
+                                       "\xF0\x9F\x98\x80", "\x80", "\xC0", "\xE0", "\xED\xA0", "\xF4\x90", "\xFF",
+                                       "\xF0\x9F", "/", " "};
+  std::string in;
+  while (in.size() < length) {
+    const unsigned r = rng() % 8;
+    if (r < (dense ? 6u : 2u)) {
+      in += r < 3 ? std::string(1, "\"\\\""[r]) : pieces[rng() % std::size(pieces)];
+    } else {
+      in.push_back(static_cast<char>('a' + rng() % 26));
+    }
+  }
+  in.resize(length);  // may cut a multi-byte piece: more truncated sequences
+  return in;
+}
+
+using WriteFn = size_t (*)(std::string_view, std::string&, size_t, bool*);
+
+// Runs write on in placed at the very end of its own heap allocation (so that ASan reports any read
+// past the end) at input alignment offset, after an output prefix of out_offset bytes, and checks
+// the result, the trimmed size and the replaced flag against the reference.
+void ExpectWriteMatchesReference(WriteFn write, const std::string& in, size_t offset, size_t out_offset) {
+  std::unique_ptr<char[]> buffer(new char[offset + in.size()]);
+  std::memcpy(buffer.get() + offset, in.data(), in.size());
+  const std::string_view view(buffer.get() + offset, in.size());
+  std::string out(out_offset, 'p');
+  bool replaced = false;
+  const size_t end = write(view, out, out.size(), &replaced);
+  ASSERT_LE(end, out.size());
+  out.resize(end);
+  const std::string expected = ReferenceEscape(in);
+  ASSERT_EQ(out, std::string(out_offset, 'p') + expected)
+      << "length " << in.size() << ", input offset " << offset << ", output offset " << out_offset;
+  // The reference replaced something exactly when its output has more U+FFFD than the input.
+  auto count = [](const std::string& s) {
+    size_t n = 0;
+    for (size_t i = s.find(kFFFD); i != std::string::npos; i = s.find(kFFFD, i + 3)) ++n;
+    return n;
+  };
+  ASSERT_EQ(replaced, count(expected) != count(in)) << "length " << in.size();
+}
+
+void ExpectKernelMatchesReference(WriteFn write) {
+  std::mt19937 rng(2024);
+  for (size_t length = 0; length <= 64; ++length) {
+    for (size_t offset = 0; offset < 16; ++offset) {
+      for (bool dense : {false, true}) {
+        const std::string in = RandomEscapeInput(rng, length, dense);
+        ExpectWriteMatchesReference(write, in, offset, (length + offset) % 16);
+        if (::testing::Test::HasFatalFailure()) return;
+      }
+    }
+  }
+  // Longer inputs, where the block scan runs many steps and the output grows several times.
+  for (int i = 0; i < 300; ++i) {
+    const std::string in = RandomEscapeInput(rng, 65 + rng() % 2000, i % 2 == 0);
+    ExpectWriteMatchesReference(write, in, rng() % 16, rng() % 16);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(JsonEscape, PortableScanMatchesReferenceAtEveryLengthAndAlignment) {
+  ExpectKernelMatchesReference(&json_escape_internal::WritePortable);
+}
+
+TEST(JsonEscape, Sse2ScanMatchesReferenceAtEveryLengthAndAlignment) {
+  if (!json_escape_internal::HasSse2()) GTEST_SKIP() << "not built with SSE2";
+  ExpectKernelMatchesReference(&json_escape_internal::WriteSse2);
+}
+
+// Blocks whose specials are all '"' / '\\' are finished in place; blocks that also hold a control
+// or a non-ASCII byte hand over to the byte-at-a-time path at that byte. Every position of each.
+TEST(JsonEscape, EveryScanHandlesSpecialsAtEveryBlockPosition) {
+  for (WriteFn write : {&json_escape_internal::WritePortable, &json_escape_internal::WriteSse2}) {
+    for (const std::string& special : {std::string("\""), std::string("\\"), std::string("\n"), std::string("\x01"),
+                                       std::string("\xC3\xA9"), std::string("\xFF")}) {
+      for (size_t at = 0; at < 48; ++at) {
+        std::string in(48, 'x');
+        in.replace(at, 1, special);
+        ExpectWriteMatchesReference(write, in, 0, 0);
+        // A quote right before and after it, in the same block.
+        std::string around = in;
+        if (at > 0) around[at - 1] = '"';
+        if (at + special.size() < around.size()) around[at + special.size()] = '\\';
+        ExpectWriteMatchesReference(write, around, 0, 0);
+      }
+    }
+    ExpectWriteMatchesReference(write, std::string(100, '"'), 0, 0);
+    ExpectWriteMatchesReference(write, std::string(100, '\\'), 0, 0);
+    ExpectWriteMatchesReference(write, std::string(100, '\x02'), 0, 0);
+    std::string alternating;
+    for (int i = 0; i < 50; ++i) alternating += "\"a\\\x01\xC3\xA9";
+    ExpectWriteMatchesReference(write, alternating, 0, 0);
+  }
+}
+
+TEST(JsonEscape, WriteJsonEscapedUsesTheRoomItIsGivenAndGrowsWhenShort) {
+  // Room already there (bytes past pos are scratch): written in place, the size is left alone.
+  std::string out = "head:" + std::string(64, '#');
+  bool replaced = false;
+  size_t end = WriteJsonEscaped("a\"b", out, 5, &replaced);
+  EXPECT_EQ(end, 9u);
+  EXPECT_EQ(out.size(), 69u);
+  EXPECT_EQ(out.substr(0, end), "head:a\\\"b");
+  EXPECT_FALSE(replaced);
+  // No room at all, and the worst expansion (6x): grown as needed.
+  out = "head:";
+  const std::string controls(5000, '\x01');
+  end = WriteJsonEscaped(controls, out, out.size(), &replaced);
+  ASSERT_EQ(end, 5u + 6 * controls.size());
+  EXPECT_GE(out.size(), end);
+  EXPECT_EQ(out.substr(0, 11), "head:\\u0001");
+  EXPECT_EQ(out.substr(end - 6, 6), "\\u0001");
+  // replaced is only ever set, and may be null.
+  replaced = true;
+  WriteJsonEscaped("fine", out, 0, &replaced);
+  EXPECT_TRUE(replaced);
+  replaced = false;
+  WriteJsonEscaped("bad \xC0", out, 0, &replaced);
+  EXPECT_TRUE(replaced);
+  EXPECT_EQ(WriteJsonEscaped("bad \xC0", out, 0, nullptr), 7u);
+}
+
 // --- Whole events ------------------------------------------------------------------------------
 
 TEST(EventJson, PlainEventHasContractShapeAndKeyOrder) {
@@ -309,6 +438,101 @@ TEST(EventJson, OneMiBMessageRoundTrips) {
   const std::string out = EncodeOneJson(controls);
   EXPECT_GT(out.size(), 6u * (1u << 20));
   EXPECT_EQ(ParsedMessage(out), controls);
+}
+
+// --- The per-batch source cache ------------------------------------------------------------------
+
+// Encodes every event of batch with and without a cache, expects equal output, and returns it.
+std::string EncodeAllExpectingCacheToMatch(const EventBatch& batch) {
+  TimestampFormatter ts_plain, ts_cached;
+  JsonSourceCache cache;
+  std::string plain, cached = "earlier content\n";
+  for (const Event& e : batch.events()) {
+    AppendEventJson(batch, e, ts_plain, plain);
+    AppendEventJson(batch, e, ts_cached, cached, &cache);
+  }
+  EXPECT_EQ(cached, "earlier content\n" + plain);
+  return plain;
+}
+
+TEST(JsonSourceCache, InterleavedSourcesKeepTheirOwnTypeIdAndLabels) {
+  auto a = MakeSource("file", "/var/log/a.log", "a.log", Labels{{"job", "a"}, {"quote", "x\"y"}});
+  auto b = MakeSource("docker", "c0ffee", "web", Labels{{"app", "web"}});
+  BatchBuilder builder;
+  for (int i = 0; i < 6; ++i) builder.Add(i % 2 == 0 ? a : b, "line " + std::to_string(i));
+  const std::string out = EncodeAllExpectingCacheToMatch(builder.Take());
+  EXPECT_NE(out.find("\"message\":\"line 4\",\"source_type\":\"file\",\"source_id\":\"/var/log/a.log\","
+                     "\"labels\":{\"job\":\"a\",\"quote\":\"x\\\"y\"}}\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"message\":\"line 5\",\"source_type\":\"docker\",\"source_id\":\"c0ffee\","
+                     "\"labels\":{\"app\":\"web\"}}\n"),
+            std::string::npos)
+      << out;
+}
+
+TEST(JsonSourceCache, EventLabelsBypassTheCacheAndFieldsOnlyEventsUseIt) {
+  auto a = MakeSource("file", "/var/log/a.log", "", Labels{{"job", "a"}, {"zone", "z"}});
+  BatchBuilder builder;
+  builder.Add(a, "plain");
+  builder.AddWithAttributes(a, "labelled", Labels{{"job", "event"}, {"b", "1"}});
+  builder.AddWithAttributes(a, "fields only", Labels{}, "{\"n\":1}");
+  builder.Add(a, "plain again");
+  builder.AddWithAttributes(MakeSource("http", "h"), "other source, labelled", Labels{{"only", "event"}});
+  EventBatch batch = builder.Take();
+  Event& no_source = batch.mutable_events().emplace_back(batch.events()[0]);
+  no_source.source = nullptr;
+  const std::string out = EncodeAllExpectingCacheToMatch(batch);
+  EXPECT_NE(out.find("\"message\":\"labelled\",\"source_type\":\"file\",\"source_id\":\"/var/log/a.log\","
+                     "\"labels\":{\"b\":\"1\",\"job\":\"event\",\"zone\":\"z\"}}\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"message\":\"fields only\",\"source_type\":\"file\",\"source_id\":\"/var/log/a.log\","
+                     "\"labels\":{\"job\":\"a\",\"zone\":\"z\"},\"fields\":{\"n\":1}}\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"message\":\"plain again\",\"source_type\":\"file\",\"source_id\":\"/var/log/a.log\","
+                     "\"labels\":{\"job\":\"a\",\"zone\":\"z\"}}\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"message\":\"plain\",\"source_type\":\"\",\"source_id\":\"\",\"labels\":{}}\n"),
+            std::string::npos)
+      << out;
+}
+
+TEST(JsonSourceCache, MoreSourcesThanEntriesAndLongLabelsStayCorrect) {
+  std::vector<std::shared_ptr<SourceInfo>> sources;
+  for (int i = 0; i < 20; ++i) {
+    // Some label values longer than the room made for a source part, with escapes.
+    const std::string value = i % 3 == 0 ? std::string(300 + i, '"') : "v" + std::to_string(i);
+    sources.push_back(MakeSource("file", "/var/log/" + std::to_string(i), "", Labels{{"k", value}}));
+  }
+  std::mt19937 rng(3);
+  BatchBuilder builder;
+  for (int i = 0; i < 500; ++i) builder.Add(sources[rng() % sources.size()], "m" + std::to_string(i));
+  const std::string out = EncodeAllExpectingCacheToMatch(builder.Take());
+  EXPECT_NE(out.find("\"source_id\":\"/var/log/19\",\"labels\":{\"k\":\"v19\"}}\n"), std::string::npos);
+}
+
+TEST(EventJson, LinesLongerThanTheRoomMadeUpFrontAreComplete) {
+  auto source = MakeSource("http", "127.0.0.1");
+  BatchBuilder b;
+  const std::string fields = "{\"blob\":\"" + std::string(5000, 'f') + "\"}";
+  Event& e = b.AddWithAttributes(source, std::string(3000, '\x01'), Labels{{"k", std::string(2000, '\\')}}, fields);
+  e.level = Level::kWarn;
+  e.flags = kFlagTruncated | kFlagPartial;
+  e.trace.trace_id[0] = 1;
+  EventBatch batch = b.Take();
+  TimestampFormatter ts;
+  std::string out = "x";
+  JsonSourceCache cache;
+  AppendEventJson(batch, batch.events()[0], ts, out, &cache);
+  ASSERT_EQ(out.back(), '\n');
+  EXPECT_EQ(ParsedMessage(out.substr(1)), std::string(3000, '\x01'));
+  EXPECT_NE(out.find("\"labels\":{\"k\":\"" + std::string(4000, '\\') + "\"},\"level\":\"warn\",\"fields\":" + fields +
+                     ",\"trace_id\":\"01000000000000000000000000000000\",\"span_id\":\"0000000000000000\","
+                     "\"truncated\":true,\"partial\":true}\n"),
+            std::string::npos);
 }
 
 TEST(EventText, LineIsTimestampSourceAndMessage) {
