@@ -41,6 +41,21 @@ inline void Put2(char* out, unsigned v) {
   out[1] = static_cast<char>('0' + v % 10);
 }
 
+// "00" .. "99": the fraction is written two digits per division (it runs once per event).
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// Writes v (< 10^9) as exactly nine digits.
+inline void PutNineDigits(char* out, uint32_t v) {
+  for (int i = 7; i >= 1; i -= 2) {
+    std::memcpy(out + i, kDigitPairs + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  out[0] = static_cast<char>('0' + v);
+}
+
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 }  // namespace
@@ -76,11 +91,7 @@ size_t TimestampFormatter::Format(Nanos t, char* out) {
     prefix_[19] = '.';
   }
   std::memcpy(out, prefix_, 20);
-  uint32_t frac = static_cast<uint32_t>(t - second * kNanosPerSecond);
-  for (int i = 28; i >= 20; --i) {
-    out[i] = static_cast<char>('0' + frac % 10);
-    frac /= 10;
-  }
+  PutNineDigits(out + 20, static_cast<uint32_t>(t - second * kNanosPerSecond));
   out[29] = 'Z';
   return kLength;
 }

