@@ -12,6 +12,7 @@
 #include "pipeline/processor.h"
 #include "pipeline/sink_runner.h"
 #include "server/http_server.h"
+#include "sinks/common/json_escape.h"
 #include "sinks/sink_registry.h"
 #include "sources/source_registry.h"
 #include "telemetry/metrics.h"
@@ -21,21 +22,9 @@ namespace logcap {
 namespace {
 
 std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+  std::string out;
+  AppendJsonString(s, out);
+  return out;
 }
 
 std::string JsonStringArray(const std::vector<std::string>& items) {
