@@ -7,7 +7,7 @@
 
 #include "app/api_routes.h"
 #include "app/logging.h"
-#include "config/loader.h"
+#include "app/load_config.h"
 #include "pipeline/dispatcher.h"
 #include "pipeline/processor.h"
 #include "pipeline/sink_runner.h"
@@ -147,7 +147,7 @@ ReloadOutcome Agent::Reload() {
     metrics_->ConfigReloads("rejected").Increment();
     return outcome;
   }
-  ConfigLoadResult loaded = LoadConfigFile(config_.source_path);
+  ConfigLoadResult loaded = LoadConfig(config_.source_path);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) outcome.errors.push_back(e.ToString());
     spdlog::error("reload of {} rejected ({} problem(s)); the running configuration is unchanged", config_.source_path,

@@ -20,7 +20,7 @@
 
 #include "app/agent.h"
 #include "app/logging.h"
-#include "config/loader.h"
+#include "app/load_config.h"
 
 namespace {
 
@@ -30,7 +30,7 @@ constexpr int kExitConfig = 2;
 constexpr const char* kDefaultConfigPath = "/etc/log-capturer/config.yaml";
 
 int Validate(const std::string& path) {
-  logcap::ConfigLoadResult result = logcap::LoadConfigFile(path);
+  logcap::ConfigLoadResult result = logcap::LoadConfig(path);
   for (const auto& e : result.errors) std::cerr << e.ToString() << "\n";
   if (!result.ok()) return kExitConfig;  // CONTRACT §2: only the problem lines on stderr
   std::cout << path << ": OK\n";
@@ -45,7 +45,7 @@ std::string ResolveConfigPath(const std::string& flag) {
 
 int Run(const std::string& config_flag) {
   const std::string path = ResolveConfigPath(config_flag);
-  logcap::ConfigLoadResult loaded = logcap::LoadConfigFile(path);
+  logcap::ConfigLoadResult loaded = logcap::LoadConfig(path);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) std::cerr << e.ToString() << "\n";
     std::cerr << "log-capturer: configuration " << path << " has " << loaded.errors.size()

@@ -11,6 +11,12 @@ void LoadContext::AddKeyError(std::string_view path, SourceLocation at, std::str
   AddError(at, std::move(message));
 }
 
+std::map<std::string, std::pair<int, int>, std::less<>> LoadContext::KeyLocations() const {
+  std::map<std::string, std::pair<int, int>, std::less<>> out;
+  for (const auto& [path, at] : keys_) out.emplace(path, std::make_pair(at.line, at.column));
+  return out;
+}
+
 void LoadContext::RecordKey(std::string_view path, SourceLocation at) { keys_.emplace(std::string(path), at); }
 
 SourceLocation LoadContext::Locate(std::initializer_list<std::string_view> paths) const {

@@ -41,6 +41,8 @@ class LoadContext {
 
   const std::vector<ConfigError>& errors() const { return errors_; }
   std::vector<ConfigError> TakeErrors() { return std::move(errors_); }
+  // Every recorded key path with its {line, column}.
+  std::map<std::string, std::pair<int, int>, std::less<>> KeyLocations() const;
 
  private:
   std::string file_;

@@ -79,8 +79,16 @@ ConfigLoadResult LoadConfigString(std::string_view yaml_text, const std::string&
   ConfigLoadResult result;
   LoadContext ctx(display_name);
   if (ParseAndApply(yaml_text, result.config, ctx)) CheckSemantics(result.config, ctx);
+  result.file = display_name;
   result.errors = ctx.TakeErrors();
+  result.key_locations = ctx.KeyLocations();
   return result;
+}
+
+void ConfigLoadResult::AddErrorAt(std::string_view path, std::string message) {
+  auto it = key_locations.find(path);
+  const auto [line, column] = it != key_locations.end() ? it->second : std::make_pair(1, 1);
+  errors.push_back(ConfigError{file, line, column, std::move(message)});
 }
 
 ConfigLoadResult LoadConfigFile(const std::string& path) {
@@ -88,6 +96,7 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
   std::string error;
   if (!ReadWholeFile(path, &contents, &error)) {
     ConfigLoadResult result;
+    result.file = path;
     result.config.source_path = path;
     result.errors.push_back(ConfigError{path, 0, 0, error});
     return result;

@@ -13,6 +13,7 @@
 //     long as nothing modifies the environment concurrently.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,9 +34,15 @@ struct ConfigError {
 };
 
 struct ConfigLoadResult {
+  std::string file;  // the name errors carry (the path, or LoadConfigString's display_name)
   Config config;
   std::vector<ConfigError> errors;  // in document order, then semantic checks
+  // Where each key path ("sinks.local_file.filename_pattern") was written: {line, column}, 1-based.
+  std::map<std::string, std::pair<int, int>, std::less<>> key_locations;
   bool ok() const { return errors.empty(); }
+  // Adds an error about key `path`, at its location (line 1, column 1 when it was not written),
+  // for checks made outside the loader (a component validating its own settings).
+  void AddErrorAt(std::string_view path, std::string message);
 };
 
 // Reads and loads `path`; config.source_path is set to `path`. An unreadable file gives one error

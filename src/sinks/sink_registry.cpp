@@ -1,5 +1,6 @@
 #include "sinks/sink_registry.h"
 
+#include "sinks/local_file/filename_pattern.h"
 #include "sinks/local_file/local_file_sink.h"
 #include "sinks/null/null_sink.h"
 #include "sinks/stdout/stdout_sink.h"
@@ -8,11 +9,18 @@ namespace logcap {
 
 namespace {
 
+void CheckLocalFile(const Config& c, ConfigLoadResult& result) {
+  FilenamePattern pattern;
+  Status s = FilenamePattern::Parse(c.sinks.local_file.filename_pattern, &pattern);
+  if (!s.ok()) result.AddErrorAt("sinks.local_file.filename_pattern", s.message());
+}
+
 // clang-format off
 constexpr SinkRegistration kSinks[] = {
     {"local_file",
      [](const Config& c) { return c.sinks.local_file.enabled; },
-     [](const Config& c, Metrics* m) -> std::unique_ptr<Sink> { return std::make_unique<LocalFileSink>(c.sinks.local_file, m); }},
+     [](const Config& c, Metrics* m) -> std::unique_ptr<Sink> { return std::make_unique<LocalFileSink>(c.sinks.local_file, m); },
+     CheckLocalFile},
     {"stdout",
      [](const Config& c) { return c.sinks.stdout_sink.enabled; },
      [](const Config& c, Metrics*) -> std::unique_ptr<Sink> { return std::make_unique<StdoutSink>(c.sinks.stdout_sink); }},
@@ -25,6 +33,12 @@ constexpr SinkRegistration kSinks[] = {
 }  // namespace
 
 std::span<const SinkRegistration> SinkRegistrations() { return kSinks; }
+
+void CheckEnabledSinks(const Config& config, ConfigLoadResult& result) {
+  for (const SinkRegistration& r : kSinks) {
+    if (r.check != nullptr && r.is_enabled(config)) r.check(config, result);
+  }
+}
 
 std::vector<std::unique_ptr<Sink>> BuildEnabledSinks(const Config& config, Metrics* metrics, Status* error) {
   std::vector<std::unique_ptr<Sink>> sinks;

@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "core/status.h"
+#include "config/loader.h"
 #include "pipeline/sink.h"
 
 namespace logcap {
@@ -22,7 +23,13 @@ struct SinkRegistration {
   std::string_view name;
   bool (*is_enabled)(const Config& config);
   std::unique_ptr<Sink> (*create)(const Config& config, Metrics* metrics);
+  // Optional: checks the sink's own settings beyond what the options table can (e.g. a filename
+  // pattern's variables) and adds errors at their keys. Runs only when the sink is enabled.
+  void (*check)(const Config& config, ConfigLoadResult& result) = nullptr;
 };
+
+// Runs the check of every enabled sink (used by `validate`, start-up and reload).
+void CheckEnabledSinks(const Config& config, ConfigLoadResult& result);
 
 // Every registered sink, in the order they are built.
 std::span<const SinkRegistration> SinkRegistrations();

@@ -52,6 +52,18 @@ def test_validate_reports_all_five_mistakes_with_locations(binary, workdir):
     check(all(m["file"] == path for m in errors), "every error names the file")
 
 
+def test_validate_checks_component_settings_with_locations(binary, workdir):
+    path = os.path.join(workdir, "pattern.yaml")
+    with open(path, "w") as f:
+        f.write("sinks:\n  local_file:\n    enabled: true\n    filename_pattern: \"{nope}.log\"\n")
+    r = run(binary, "validate", path)
+    check(r.returncode == 2, f"exit {r.returncode}: {r.stderr}")
+    m = ERROR_LINE.match(r.stderr.splitlines()[0])
+    check(m and m["line"] == "4" and "nope" in m["msg"], f"the pattern error names line 4: {r.stderr!r}")
+    r = run(binary, "--config", path)
+    check(r.returncode == 2, f"start-up with it exits 2, got {r.returncode}")
+
+
 def test_validate_accepts_the_quickstart_example(binary, workdir):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     r = run(binary, "validate", os.path.join(root, "examples", "quickstart.yaml"))
@@ -159,6 +171,7 @@ def test_auth_token_protects_api_and_post(binary, workdir):
 if __name__ == "__main__":
     suite = Suite("cli_api")
     for t in (test_version_prints_and_exits_zero, test_validate_reports_all_five_mistakes_with_locations,
+              test_validate_checks_component_settings_with_locations,
               test_validate_accepts_the_quickstart_example, test_start_with_a_broken_config_exits_2,
               test_config_path_from_environment, test_api_health_ready_stats_metrics,
               test_reload_applies_valid_and_rejects_broken_configs, test_auth_token_protects_api_and_post):
