@@ -1,11 +1,13 @@
 #include "app/agent.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <system_error>
 
 #include "app/api_routes.h"
+#include "core/json_object.h"
 #include "app/logging.h"
 #include "app/load_config.h"
 #include "pipeline/dispatcher.h"
@@ -192,39 +194,40 @@ ReloadOutcome Agent::Reload() {
 
 HealthReport Agent::Health() const {
   HealthReport report;
-  std::string sinks_json = "{";
+  JsonObject sinks;
   std::vector<std::string> failing;
-  for (size_t i = 0; i < sinks_.size(); ++i) {
-    const bool ok = sinks_[i]->Healthy();
-    if (!ok) failing.push_back("sink:" + sinks_[i]->name());
-    sinks_json += (i ? "," : "") + JsonString(sinks_[i]->name()) + (ok ? ":\"ok\"" : ":\"failing\"");
+  for (const auto& sink : sinks_) {
+    const bool ok = sink->Healthy();
+    if (!ok) failing.push_back("sink:" + sink->name());
+    sinks.AddRaw(sink->name(), ok ? "\"ok\"" : "\"failing\"");
   }
-  sinks_json += "}";
-  report.healthy = failing.empty() && !stopping_.load();
   if (stopping_.load()) failing.push_back("agent:stopping");
+  report.healthy = failing.empty();
   const double uptime = static_cast<double>(MonotonicNowNanos() - started_at_) / kNanosPerSecond;
   const double utilization =
       dispatcher_ ? static_cast<double>(dispatcher_->queued_events()) / static_cast<double>(dispatcher_->capacity()) : 0;
-  char numbers[128];
-  std::snprintf(numbers, sizeof(numbers), "\"uptime_seconds\":%.3f,\"queue_utilization\":%.4f", uptime, utilization);
-  report.json = std::string("{\"status\":") + (report.healthy ? "\"healthy\"" : "\"degraded\"") +
-                ",\"version\":\"" LOGCAP_VERSION "\"," + numbers + ",\"checks\":{\"sinks\":" + sinks_json +
-                "},\"failing\":" + JsonStringArray(failing) + "}";
+  report.json = JsonObject()
+                    .AddRaw("status", report.healthy ? "\"healthy\"" : "\"degraded\"")
+                    .AddRaw("version", "\"" LOGCAP_VERSION "\"")
+                    .AddRaw("uptime_seconds", fmt::format("{:.3f}", uptime))
+                    .AddRaw("queue_utilization", fmt::format("{:.4f}", utilization))
+                    .AddRaw("checks", JsonObject().AddRaw("sinks", sinks.Take()).Take())
+                    .AddRaw("failing", JsonStringArray(failing))
+                    .Take();
   return report;
 }
 
 std::string Agent::StatsJson() const {
-  std::string out = "{\"sources\":{";
-  for (size_t i = 0; i < sources_.size(); ++i) {
-    out += (i ? "," : "") + JsonString(sources_[i]->name()) + ":" + sources_[i]->StatsJson();
-  }
-  out += "},\"dispatcher\":" + (dispatcher_ ? dispatcher_->StatsJson() : std::string("{}"));
-  out += ",\"sinks\":{";
-  for (size_t i = 0; i < sinks_.size(); ++i) {
-    out += (i ? "," : "") + JsonString(sinks_[i]->name()) + ":" + sinks_[i]->StatsJson();
-  }
-  out += "},\"buffers\":{}}";
-  return out;
+  JsonObject sources;
+  for (const auto& source : sources_) sources.AddRaw(source->name(), source->StatsJson());
+  JsonObject sinks;
+  for (const auto& sink : sinks_) sinks.AddRaw(sink->name(), sink->StatsJson());
+  return JsonObject()
+      .AddRaw("sources", sources.Take())
+      .AddRaw("dispatcher", dispatcher_ ? dispatcher_->StatsJson() : "{}")
+      .AddRaw("sinks", sinks.Take())
+      .AddRaw("buffers", "{}")
+      .Take();
 }
 
 }  // namespace logcap

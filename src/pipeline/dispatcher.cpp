@@ -1,4 +1,5 @@
 #include "pipeline/dispatcher.h"
+#include "core/json_object.h"
 
 #include <spdlog/spdlog.h>
 
@@ -170,14 +171,14 @@ void Dispatcher::FanOutInOrder(uint64_t sequence, EventBatch&& batch) {
 }
 
 std::string Dispatcher::StatsJson() const {
-  std::string out = "{\"queued_events\":" + std::to_string(queue_.weight());
-  out += ",\"capacity\":" + std::to_string(queue_.capacity());
-  out += ",\"workers\":" + std::to_string(worker_count_);
-  out += ",\"accepted_events\":" + std::to_string(accepted_events_.load());
-  out += ",\"dropped_events\":" + std::to_string(dropped_events_.load());
-  out += ",\"refused_events\":" + std::to_string(refused_events_.load());
-  out += "}";
-  return out;
+  return JsonObject()
+      .Add("queued_events", queue_.weight())
+      .Add("capacity", queue_.capacity())
+      .Add("workers", worker_count_)
+      .Add("accepted_events", accepted_events_.load())
+      .Add("dropped_events", dropped_events_.load())
+      .Add("refused_events", refused_events_.load())
+      .Take();
 }
 
 }  // namespace logcap

@@ -1,4 +1,5 @@
 #include "pipeline/sink_runner.h"
+#include "core/json_object.h"
 
 #include <spdlog/spdlog.h>
 
@@ -177,15 +178,15 @@ void SinkRunner::Run() {
 }
 
 std::string SinkRunner::StatsJson() const {
-  std::string out = "{\"healthy\":";
-  out += Healthy() ? "true" : "false";
-  out += ",\"queued_batches\":" + std::to_string(queue_.weight());
-  out += ",\"delivered_events\":" + std::to_string(delivered_events_.load());
-  out += ",\"failed_events\":" + std::to_string(failed_events_.load());
-  out += ",\"rejected_events\":" + std::to_string(rejected_events_.load());
-  out += ",\"retries\":" + std::to_string(retries_.load());
-  out += ",\"sink\":" + sink_->StatsJson() + "}";
-  return out;
+  return JsonObject()
+      .Add("healthy", Healthy())
+      .Add("queued_batches", queue_.weight())
+      .Add("delivered_events", delivered_events_.load())
+      .Add("failed_events", failed_events_.load())
+      .Add("rejected_events", rejected_events_.load())
+      .Add("retries", retries_.load())
+      .AddRaw("sink", sink_->StatsJson())
+      .Take();
 }
 
 }  // namespace logcap

@@ -1,4 +1,5 @@
 #include "sinks/local_file/local_file_sink.h"
+#include "core/json_object.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -389,17 +390,17 @@ void LocalFileSink::Stop() {
 }
 
 std::string LocalFileSink::StatsJson() const {
-  std::string out = "{\"bytes_written\":" + std::to_string(bytes_written_.load());
-  out += ",\"files_open\":" + std::to_string(files_open_.load());
-  out += ",\"rotations\":" + std::to_string(rotations_.load());
-  out += ",\"write_errors\":" + std::to_string(write_errors_.load());
-  out += ",\"syncs\":" + std::to_string(syncs_.load());
-  out += ",\"compressed\":" + std::to_string(gzip_.compressed());
-  out += ",\"compress_errors\":" + std::to_string(gzip_.errors());
-  out += ",\"rotated_removed\":" + std::to_string(rotated_removed_.load() + gzip_.removed());
-  out += ",\"evictions\":" + std::to_string(evictions_.load());
-  out += "}";
-  return out;
+  return JsonObject()
+      .Add("bytes_written", bytes_written_.load())
+      .Add("files_open", files_open_.load())
+      .Add("rotations", rotations_.load())
+      .Add("write_errors", write_errors_.load())
+      .Add("syncs", syncs_.load())
+      .Add("compressed", gzip_.compressed())
+      .Add("compress_errors", gzip_.errors())
+      .Add("rotated_removed", rotated_removed_.load() + gzip_.removed())
+      .Add("evictions", evictions_.load())
+      .Take();
 }
 
 }  // namespace logcap

@@ -1,4 +1,5 @@
 #include "sinks/null/null_sink.h"
+#include "core/json_object.h"
 
 namespace logcap {
 
@@ -15,8 +16,12 @@ SinkResult NullSink::Flush() {
 }
 
 std::string NullSink::StatsJson() const {
-  return "{\"events\":" + std::to_string(events()) + ",\"bytes\":" + std::to_string(bytes()) +
-         ",\"batches\":" + std::to_string(batches_.load()) + ",\"flushes\":" + std::to_string(flushes_.load()) + "}";
+  return JsonObject()
+      .Add("events", events())
+      .Add("bytes", bytes())
+      .Add("batches", batches_.load())
+      .Add("flushes", flushes_.load())
+      .Take();
 }
 
 }  // namespace logcap

@@ -1,4 +1,5 @@
 #include "sinks/stdout/stdout_sink.h"
+#include "core/json_object.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -128,9 +129,12 @@ void StdoutSink::Stop() {
 }
 
 std::string StdoutSink::StatsJson() const {
-  return "{\"events\":" + std::to_string(events_.load()) + ",\"bytes_written\":" +
-         std::to_string(bytes_written_.load()) + ",\"write_errors\":" + std::to_string(write_errors_.load()) +
-         ",\"closed\":" + (closed_.load() ? "true" : "false") + "}";
+  return JsonObject()
+      .Add("events", events_.load())
+      .Add("bytes_written", bytes_written_.load())
+      .Add("write_errors", write_errors_.load())
+      .Add("closed", closed_.load())
+      .Take();
 }
 
 }  // namespace logcap

@@ -1,4 +1,5 @@
 #include "sources/file/file_source.h"
+#include "core/json_object.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -127,22 +128,21 @@ Status FileSource::Finish() {
 }
 
 std::string FileSource::StatsJson() const {
-  auto v = [](const std::atomic<uint64_t>& a) { return std::to_string(a.load(std::memory_order_relaxed)); };
-  std::string out = "{";
-  out += "\"files_open\":" + v(stats_.files_open);
-  out += ",\"files_opened\":" + v(stats_.files_opened);
-  out += ",\"files_closed\":" + v(stats_.files_closed);
-  out += ",\"rotations\":" + v(stats_.rotations);
-  out += ",\"truncations\":" + v(stats_.truncations);
-  out += ",\"read_errors\":" + v(stats_.read_errors);
-  out += ",\"lines\":" + v(stats_.lines);
-  out += ",\"batches\":" + v(stats_.batches);
-  out += ",\"bytes_read\":" + v(stats_.bytes);
-  out += ",\"lines_truncated\":" + v(stats_.truncated_lines);
-  out += ",\"position_saves\":" + v(stats_.position_saves);
-  out += ",\"position_save_failures\":" + v(stats_.position_save_failures);
-  out += "}";
-  return out;
+  auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return JsonObject()
+      .Add("files_open", v(stats_.files_open))
+      .Add("files_opened", v(stats_.files_opened))
+      .Add("files_closed", v(stats_.files_closed))
+      .Add("rotations", v(stats_.rotations))
+      .Add("truncations", v(stats_.truncations))
+      .Add("read_errors", v(stats_.read_errors))
+      .Add("lines", v(stats_.lines))
+      .Add("batches", v(stats_.batches))
+      .Add("bytes_read", v(stats_.bytes))
+      .Add("lines_truncated", v(stats_.truncated_lines))
+      .Add("position_saves", v(stats_.position_saves))
+      .Add("position_save_failures", v(stats_.position_save_failures))
+      .Take();
 }
 
 // ---------------------------------------------------------------- output
