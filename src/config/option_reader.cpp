@@ -114,34 +114,22 @@ std::string CheckConstraints(const Option& option, const OptionValue& value, con
   return "";
 }
 
+// Runs parse(text, &value, error) for a value of type T; the OptionValue, or nothing on failure.
+template <typename T, typename Parse>
+std::optional<OptionValue> ParseAs(Parse parse, const std::string& text, std::string* error) {
+  T value{};
+  if (!parse(text, &value, error)) return std::nullopt;
+  return OptionValue(value);
+}
+
 // Parses expanded scalar text as the option's scalar type; sets *error when it fails.
 std::optional<OptionValue> ParseScalar(const Option& option, const std::string& text, std::string* error) {
   switch (option.type) {
-    case OptionType::kBool: {
-      bool v = false;
-      if (ParseBool(text, &v, error)) return OptionValue(v);
-      return std::nullopt;
-    }
-    case OptionType::kInt: {
-      int64_t v = 0;
-      if (ParseInt(text, &v, error)) return OptionValue(v);
-      return std::nullopt;
-    }
-    case OptionType::kUint: {
-      uint64_t v = 0;
-      if (ParseUint(text, &v, error)) return OptionValue(v);
-      return std::nullopt;
-    }
-    case OptionType::kSize: {
-      uint64_t v = 0;
-      if (ParseSize(text, &v, error)) return OptionValue(v);
-      return std::nullopt;
-    }
-    case OptionType::kDuration: {
-      Duration v{};
-      if (ParseDuration(text, &v, error)) return OptionValue(v);
-      return std::nullopt;
-    }
+    case OptionType::kBool: return ParseAs<bool>(ParseBool, text, error);
+    case OptionType::kInt: return ParseAs<int64_t>(ParseInt, text, error);
+    case OptionType::kUint: return ParseAs<uint64_t>(ParseUint, text, error);
+    case OptionType::kSize: return ParseAs<uint64_t>(ParseSize, text, error);
+    case OptionType::kDuration: return ParseAs<Duration>(ParseDuration, text, error);
     case OptionType::kString:
     case OptionType::kEnum: return OptionValue(text);
     case OptionType::kStringList:
