@@ -49,6 +49,7 @@ bench: deps
 	@cmake --build $(BENCH_DIR) -j$(JOBS)
 	@for b in $(BENCH_DIR)/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.5; done
 	python3 bench/run_pipeline.py --binary $(BENCH_DIR)/log-capturer --loggen $(BENCH_DIR)/loggen
+	python3 bench/idle_files.py --binary $(BENCH_DIR)/log-capturer
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(BENCH_DIR)
