@@ -93,48 +93,42 @@ Fixture MakeFixture() {
   return f;
 }
 
-// As the sinks encode a batch: one JsonSourceCache per batch.
-void BM_AppendEventJson(benchmark::State& state) {
+// Encodes the fixture batch with encode(batch, formatter, out) once per iteration.
+template <typename EncodeBatch>
+void RunEncoder(benchmark::State& state, EncodeBatch encode) {
   Fixture f = MakeFixture();
   TimestampFormatter ts;
   std::string out;
   for (auto _ : state) {
     out.clear();
-    JsonSourceCache sources;
-    for (const Event& e : f.batch.events()) AppendEventJson(f.batch, e, ts, out, &sources);
+    encode(f.batch, ts, out);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEventsPerBatch));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * f.message_bytes));
+}
+
+// As the sinks encode a batch: one JsonSourceCache per batch.
+void BM_AppendEventJson(benchmark::State& state) {
+  RunEncoder(state, [](const EventBatch& batch, TimestampFormatter& ts, std::string& out) {
+    JsonSourceCache sources;
+    for (const Event& e : batch.events()) AppendEventJson(batch, e, ts, out, &sources);
+  });
 }
 BENCHMARK(BM_AppendEventJson);
 
 // Without the per-batch cache: the source part is escaped for every event.
 void BM_AppendEventJsonNoCache(benchmark::State& state) {
-  Fixture f = MakeFixture();
-  TimestampFormatter ts;
-  std::string out;
-  for (auto _ : state) {
-    out.clear();
-    for (const Event& e : f.batch.events()) AppendEventJson(f.batch, e, ts, out);
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEventsPerBatch));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * f.message_bytes));
+  RunEncoder(state, [](const EventBatch& batch, TimestampFormatter& ts, std::string& out) {
+    for (const Event& e : batch.events()) AppendEventJson(batch, e, ts, out);
+  });
 }
 BENCHMARK(BM_AppendEventJsonNoCache);
 
 void BM_AppendEventText(benchmark::State& state) {
-  Fixture f = MakeFixture();
-  TimestampFormatter ts;
-  std::string out;
-  for (auto _ : state) {
-    out.clear();
-    for (const Event& e : f.batch.events()) AppendEventText(f.batch, e, ts, out);
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kEventsPerBatch));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * f.message_bytes));
+  RunEncoder(state, [](const EventBatch& batch, TimestampFormatter& ts, std::string& out) {
+    for (const Event& e : batch.events()) AppendEventText(batch, e, ts, out);
+  });
 }
 BENCHMARK(BM_AppendEventText);
 
