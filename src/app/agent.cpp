@@ -16,6 +16,7 @@
 #include "server/http_server.h"
 #include "sinks/common/json_escape.h"
 #include "sinks/sink_registry.h"
+#include "sources/http/http_ingest_source.h"
 #include "sources/source_registry.h"
 #include "telemetry/metrics.h"
 
@@ -79,6 +80,11 @@ Status Agent::Start() {
 
   sources_ = BuildEnabledSources(config_, &status);
   if (!status.ok()) return status;
+  if (config_.server.enabled) {  // POST /api/v1/logs is part of the API (CONTRACT §5)
+    auto ingest = std::make_unique<HttpIngestSource>();
+    ingest_ = ingest.get();
+    sources_.push_back(std::move(ingest));
+  }
   SourceContext context;
   context.output = dispatcher_.get();
   context.metrics = metrics_.get();
@@ -104,7 +110,7 @@ Status Agent::StartServer() {
   options.port = static_cast<uint16_t>(config_.server.port);
   options.auth_token = config_.server.auth_token;
   server_ = std::make_unique<HttpServer>(options);
-  RegisterApiRoutes(*server_, *this, config_.metrics);
+  RegisterApiRoutes(*server_, *this, config_.metrics, ingest_);
   Status s = server_->Start();
   if (!s.ok()) return Status::Unavailable("HTTP API on " + config_.server.host + ":" + std::to_string(config_.server.port) + ": " + s.ToString());
   spdlog::info("HTTP API listening on {}:{}", config_.server.host, server_->port());

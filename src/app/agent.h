@@ -24,6 +24,7 @@
 namespace logcap {
 
 class Dispatcher;
+class HttpIngestSource;
 class HttpServer;
 class Metrics;
 class ProcessorChain;
@@ -71,6 +72,7 @@ class Agent {
   std::vector<std::unique_ptr<SinkRunner>> sinks_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::vector<std::unique_ptr<Source>> sources_;
+  HttpIngestSource* ingest_ = nullptr;  // one of sources_ when the API server is enabled
   std::unique_ptr<HttpServer> server_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopping_{false};

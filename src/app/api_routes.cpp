@@ -2,11 +2,20 @@
 
 #include "app/agent.h"
 #include "server/http_server.h"
+#include "sources/http/http_ingest_source.h"
 #include "telemetry/metrics.h"
 
 namespace logcap {
 
-void RegisterApiRoutes(HttpServer& server, Agent& agent, const MetricsConfig& metrics) {
+void RegisterApiRoutes(HttpServer& server, Agent& agent, const MetricsConfig& metrics, HttpIngestSource* ingest) {
+  if (ingest != nullptr) {
+    server.Route("POST", "/api/v1/logs", [ingest](const HttpRequest& request) {
+      IngestResponse result = ingest->Ingest(request.body);
+      HttpResponse response = HttpResponse::Json(result.status, std::move(result.json));
+      if (result.status == 429) response.headers.emplace_back("Retry-After", "1");
+      return response;
+    });
+  }
   server.Route("GET", "/health", [&agent](const HttpRequest&) {
     HealthReport report = agent.Health();
     return HttpResponse::Json(report.healthy ? 200 : 503, std::move(report.json));

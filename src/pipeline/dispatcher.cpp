@@ -125,6 +125,20 @@ bool Dispatcher::Push(EventBatch&& batch) {
   return true;
 }
 
+BatchConsumer::Offer Dispatcher::TryPush(EventBatch&& batch) {
+  if (policy_ != BackpressurePolicy::kBlock || batch.empty()) {
+    return Push(std::move(batch)) ? Offer::kAccepted : Offer::kClosed;
+  }
+  const size_t n = batch.size();
+  capture_stage_->Observe(Seconds(WallNowNanos() - batch.OldestReadTime()));
+  prometheus::Counter& captured = CapturedCounter(batch);
+  if (!queue_.TryPush(std::move(batch), n)) return queue_.closed() ? Offer::kClosed : Offer::kFull;
+  accepted_events_ += n;
+  captured.Increment(static_cast<double>(n));
+  queue_gauge_->Set(static_cast<double>(queue_.weight()));
+  return Offer::kAccepted;
+}
+
 void Dispatcher::CloseInput() { queue_.Close(); }
 
 void Dispatcher::Drain() {

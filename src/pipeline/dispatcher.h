@@ -45,6 +45,7 @@ class Dispatcher : public BatchConsumer {
 
   void Start();
   bool Push(EventBatch&& batch) override;
+  Offer TryPush(EventBatch&& batch) override;
   // Refuses further batches; wakes sources blocked in Push (their batch is reported kFailed).
   void CloseInput();
   // After CloseInput: processes and fans out everything still queued, then joins the workers.

@@ -26,6 +26,13 @@ class BatchConsumer {
   // Takes the batch. Under the `block` policy this waits while the pipeline is full. Returns false
   // if the pipeline is shutting down and did not take the batch (its tokens were told kFailed).
   virtual bool Push(EventBatch&& batch) = 0;
+
+  enum class Offer { kAccepted, kFull, kClosed };
+  // Never waits (for sources that answer a client, e.g. HTTP ingest): kFull when the batch would
+  // have to wait under the `block` policy (the batch is left untouched, the caller answers 429);
+  // kClosed when shutting down. The drop policies accept and count as Push does.
+  // The default suits consumers that never block.
+  virtual Offer TryPush(EventBatch&& batch) { return Push(std::move(batch)) ? Offer::kAccepted : Offer::kClosed; }
 };
 
 struct SourceContext {

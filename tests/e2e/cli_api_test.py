@@ -154,6 +154,35 @@ def test_reload_applies_valid_and_rejects_broken_configs(binary, workdir):
     check(code == 0, f"exit {code}")
 
 
+def test_http_ingest_delivers_json_and_ndjson(binary, workdir):
+    indir = os.path.join(workdir, "in")
+    os.makedirs(indir)
+    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")]).start()
+    try:
+        status, body = agent.request("POST", "/api/v1/logs", body=json.dumps(
+            {"message": "single", "level": "error", "timestamp": "2026-11-23T10:00:00Z",
+             "labels": {"app": "web"}}).encode())
+        check(status == 202 and json.loads(body) == {"accepted": 1}, f"single object: {status} {body}")
+        ndjson = "\n".join(json.dumps({"message": f"nd {i}"}) for i in range(50)).encode()
+        status, body = agent.request("POST", "/api/v1/logs", body=ndjson,
+                                     headers={"Content-Type": "application/x-ndjson"})
+        check(status == 202 and json.loads(body) == {"accepted": 50}, f"ndjson: {status} {body}")
+        status, body = agent.request("POST", "/api/v1/logs", body=b'{"message":"ok"}\n{"oops":1}\n')
+        check(status == 400 and "line 2" in body, f"a bad line is a 400 naming it: {status} {body}")
+        wait_until(lambda: len(agent.output_records()) == 51, 30, "51 ingested events in the output")
+        records = agent.output_records()
+        first = records[0]
+        check(first["message"] == "single" and first["level"] == "error" and first["source_type"] == "http"
+              and first["timestamp"] == "2026-11-23T10:00:00.000000000Z" and first["labels"]["app"] == "web",
+              f"fields kept: {first}")
+        check([r["message"] for r in records[1:]] == [f"nd {i}" for i in range(50)], "NDJSON order kept")
+        check(not any(r["message"] == "ok" for r in records), "nothing of the rejected request was taken")
+        check(agent.metric("log_capturer_logs_captured_total", {"source_type": "http"}) == 51, "captured counts 51")
+    finally:
+        code = agent.stop()
+    check(code == 0, f"exit {code}")
+
+
 def test_auth_token_protects_api_and_post(binary, workdir):
     indir = os.path.join(workdir, "in")
     os.makedirs(indir)
@@ -174,6 +203,7 @@ if __name__ == "__main__":
               test_validate_checks_component_settings_with_locations,
               test_validate_accepts_the_quickstart_example, test_start_with_a_broken_config_exits_2,
               test_config_path_from_environment, test_api_health_ready_stats_metrics,
-              test_reload_applies_valid_and_rejects_broken_configs, test_auth_token_protects_api_and_post):
+              test_reload_applies_valid_and_rejects_broken_configs, test_http_ingest_delivers_json_and_ndjson,
+              test_auth_token_protects_api_and_post):
         suite.run(t)
     suite.finish()
