@@ -94,6 +94,17 @@ Status Agent::Start() {
     if (!s.ok()) return Status::Unavailable("source " + source->name() + ": " + s.ToString());
   }
 
+  // Accepted by the configuration (CONTRACT §3, both on by default) but not built yet: say so
+  // rather than ignore them silently.
+  if (config_.disk_buffer.enabled) {
+    spdlog::warn("disk_buffer.enabled: the disk buffer is not implemented in this build yet; delivery rests on "
+                 "source positions (files are re-read from the last acknowledged line after a crash)");
+  }
+  if (config_.dlq.enabled) {
+    spdlog::warn("dlq.enabled: the dead-letter queue is not implemented in this build yet; events a sink rejects "
+                 "for good are counted in log_capturer_logs_dropped_total{stage=\"sink\",reason=\"rejected\"}");
+  }
+
   Status s = StartServer();
   if (!s.ok()) return s;
   started_ = true;
