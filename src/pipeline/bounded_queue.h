@@ -106,12 +106,6 @@ class BoundedQueue {
     return taken;
   }
 
-  // The monotonic time the oldest queued item was pushed, 0 if empty.
-  Nanos OldestEnqueueTime() const {
-    std::lock_guard lock(mu_);
-    return items_.empty() ? 0 : items_.front().enqueued;
-  }
-
   void Close() {
     {
       std::lock_guard lock(mu_);

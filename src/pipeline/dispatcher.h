@@ -53,7 +53,6 @@ class Dispatcher : public BatchConsumer {
 
   size_t queued_events() const { return queue_.weight(); }
   size_t capacity() const { return queue_.capacity(); }
-  size_t batch_size() const { return batch_size_; }
   size_t worker_count() const { return worker_count_; }
   std::string StatsJson() const;
 

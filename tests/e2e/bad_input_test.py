@@ -5,7 +5,7 @@ import os
 import random
 import time
 
-from harness import Agent, Suite, check, wait_until
+from harness import Suite, input_dir, running_agent, check, wait_until
 
 
 def messages_by_source(agent):
@@ -16,8 +16,7 @@ def messages_by_source(agent):
 
 
 def test_bad_files_do_not_stop_good_ones(binary, workdir):
-    indir = os.path.join(workdir, "in")
-    os.makedirs(indir)
+    indir = input_dir(workdir)
     rnd = random.Random(7)
     # Binary garbage: random bytes including NULs, split into lines by the newlines it happens to have.
     garbage = bytes(rnd.getrandbits(8) for _ in range(64 * 1024)) + b"\nafter-garbage\n"
@@ -42,8 +41,7 @@ def test_bad_files_do_not_stop_good_ones(binary, workdir):
     with open(os.path.join(indir, "normal.log"), "w") as f:
         f.write("".join(f"normal {i}\n" for i in range(1000)))
 
-    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")]).start()
-    try:
+    with running_agent(binary, workdir) as (agent, _):
         wait_until(lambda: len(messages_by_source(agent).get("normal.log", [])) == 1000
                    and any(r["message"] == "after-huge" for r in messages_by_source(agent).get("huge.log", [])),
                    60, "the normal file and the line after the huge one")
@@ -78,20 +76,14 @@ def test_bad_files_do_not_stop_good_ones(binary, workdir):
         check(agent.alive(), "the agent is still running")
         status, _ = agent.get("/health")
         check(status == 200, f"/health is {status}")
-    finally:
-        code = agent.stop()
-    check(code == 0, f"exit code {code}")
 
 
 def test_partial_last_line_waits_for_its_newline(binary, workdir):
-    indir = os.path.join(workdir, "in")
-    os.makedirs(indir)
+    indir = input_dir(workdir)
     path = os.path.join(indir, "partial.log")
     with open(path, "w") as f:
         f.write("complete\nhalf-")
-    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")],
-                  extra={"file_monitor": {"partial_line_timeout": "1h"}}).start()
-    try:
+    with running_agent(binary, workdir, extra={"file_monitor": {"partial_line_timeout": "1h"}}) as (agent, _):
         wait_until(lambda: len(agent.output_records()) >= 1, 30, "the complete line")
         time.sleep(0.5)
         check([r["message"] for r in agent.output_records()] == ["complete"], "the half line is held")
@@ -103,8 +95,6 @@ def test_partial_last_line_waits_for_its_newline(binary, workdir):
         wait_until(lambda: len(agent.output_records()) >= 2, 30, "the completed line after restart")
         messages = [r["message"] for r in agent.output_records()]
         check(messages == ["complete", "half-done"], f"the line is read whole after a restart: {messages}")
-    finally:
-        agent.stop()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from harness import Agent, Suite, check, wait_until
+from harness import Suite, input_dir, running_agent, check, wait_until
 
 ERROR_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): error: (?P<msg>.+)$")
 
@@ -89,12 +89,10 @@ def test_config_path_from_environment(binary, workdir):
 
 
 def test_api_health_ready_stats_metrics(binary, workdir):
-    indir = os.path.join(workdir, "in")
-    os.makedirs(indir)
+    indir = input_dir(workdir)
     with open(os.path.join(indir, "a.log"), "w") as f:
         f.write("".join(f"line {i}\n" for i in range(100)))
-    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")]).start()
-    try:
+    with running_agent(binary, workdir) as (agent, _):
         wait_until(lambda: len(agent.output_records()) == 100, 30, "100 lines")
         status, body = agent.get("/health")
         check(status == 200 and json.loads(body)["status"] == "healthy", f"/health: {status} {body}")
@@ -120,16 +118,10 @@ def test_api_health_ready_stats_metrics(binary, workdir):
         check(r.returncode == 0, f"promtool check metrics failed:\n{r.stdout}{r.stderr}")
         status, _ = agent.get("/nope")
         check(status == 404, f"unknown path gives 404, got {status}")
-    finally:
-        code = agent.stop()
-    check(code == 0, f"exit {code}")
 
 
 def test_reload_applies_valid_and_rejects_broken_configs(binary, workdir):
-    indir = os.path.join(workdir, "in")
-    os.makedirs(indir)
-    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")]).start()
-    try:
+    with running_agent(binary, workdir) as (agent, _):
         agent.config["app"]["log_level"] = "debug"
         agent.write_config()
         status, body = agent.request("POST", "/config/reload", body=b"")
@@ -149,16 +141,10 @@ def test_reload_applies_valid_and_rejects_broken_configs(binary, workdir):
         agent.write_config(good_config)
         reloads = agent.metric("log_capturer_config_reloads_total", {"status": "rejected"})
         check(reloads >= 2, f"config_reloads_total{{status=rejected}} = {reloads}")
-    finally:
-        code = agent.stop()
-    check(code == 0, f"exit {code}")
 
 
 def test_http_ingest_delivers_json_and_ndjson(binary, workdir):
-    indir = os.path.join(workdir, "in")
-    os.makedirs(indir)
-    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")]).start()
-    try:
+    with running_agent(binary, workdir) as (agent, _):
         status, body = agent.request("POST", "/api/v1/logs", body=json.dumps(
             {"message": "single", "level": "error", "timestamp": "2026-11-23T10:00:00Z",
              "labels": {"app": "web"}}).encode())
@@ -178,23 +164,14 @@ def test_http_ingest_delivers_json_and_ndjson(binary, workdir):
         check([r["message"] for r in records[1:]] == [f"nd {i}" for i in range(50)], "NDJSON order kept")
         check(not any(r["message"] == "ok" for r in records), "nothing of the rejected request was taken")
         check(agent.metric("log_capturer_logs_captured_total", {"source_type": "http"}) == 51, "captured counts 51")
-    finally:
-        code = agent.stop()
-    check(code == 0, f"exit {code}")
 
 
 def test_auth_token_protects_api_and_post(binary, workdir):
-    indir = os.path.join(workdir, "in")
-    os.makedirs(indir)
-    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")],
-                  extra={"server": {"auth_token": "s3cret"}}).start()
-    try:
+    with running_agent(binary, workdir, extra={"server": {"auth_token": "s3cret"}}) as (agent, _):
         check(agent.get("/api/v1/stats")[0] == 401, "stats without a token is 401")
         check(agent.get("/api/v1/stats", headers={"Authorization": "Bearer s3cret"})[0] == 200, "with the token 200")
         check(agent.request("POST", "/config/reload", body=b"")[0] == 401, "POST without a token is 401")
         check(agent.get("/health")[0] == 200, "/health stays open")
-    finally:
-        agent.stop()
 
 
 if __name__ == "__main__":

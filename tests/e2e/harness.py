@@ -5,6 +5,7 @@ one line per check and a closing `N passed, N failed` line, and exits non-zero o
 LOGCAP_E2E_SCALE (default 1.0) scales line counts down for slow builds (sanitizers).
 """
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -206,6 +207,28 @@ class Agent:
                 for raw in f.read().splitlines():
                     records.append(json.loads(raw))
         return records
+
+
+def input_dir(workdir):
+    """Makes and returns <workdir>/in: where a test writes the files the agent tails."""
+    path = os.path.join(workdir, "in")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def running_agent(binary, workdir, **kwargs):
+    """An agent tailing <workdir>/in/*.log, yielded with that directory. On a normal exit it is
+    stopped with SIGTERM and must exit 0; on an error it is stopped and the error goes on."""
+    indir = input_dir(workdir)
+    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")], **kwargs).start()
+    try:
+        yield agent, indir
+    except BaseException:
+        agent.stop()
+        raise
+    code = agent.stop()
+    check(code == 0, f"exit code {code} after SIGTERM")
 
 
 class Suite:

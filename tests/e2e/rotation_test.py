@@ -6,7 +6,7 @@ import os
 import shutil
 import time
 
-from harness import Agent, Suite, check, scaled, sequence_check, wait_until
+from harness import Agent, Suite, input_dir, running_agent, check, scaled, sequence_check, wait_until
 
 PAYLOAD = "x" * 120
 
@@ -65,13 +65,11 @@ def caught_up(agent, counts, stream):
 
 
 def test_rotation_and_new_files_exactly_once_in_order(binary, workdir):
-    indir = os.path.join(workdir, "in")
-    os.makedirs(indir)
+    indir = input_dir(workdir)
     total = scaled(100_000, 2000)
     streams = [f"s{i:02d}" for i in range(20)]
     writer = Writer(indir)
-    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")]).start()
-    try:
+    with running_agent(binary, workdir) as (agent, _):
         steps = 50
         per_step = total // steps // len(streams)
         for step in range(steps):
@@ -104,14 +102,10 @@ def test_rotation_and_new_files_exactly_once_in_order(binary, workdir):
               "every record has source_type file and the job label")
         captured = agent.metric("log_capturer_logs_captured_total")
         check(captured == expected, f"logs_captured_total {captured} != {expected}")
-    finally:
-        code = agent.stop()
-    check(code == 0, f"exit code {code} after SIGTERM")
 
 
 def test_restart_mid_stream_loses_nothing_and_duplicates_nothing(binary, workdir):
-    indir = os.path.join(workdir, "in")
-    os.makedirs(indir)
+    indir = input_dir(workdir)
     streams = [f"s{i:02d}" for i in range(5)]
     writer = Writer(indir)
     agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")]).start()
