@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "core/event_batch.h"
-#include "sinks/common/event_encoder.h"
-#include "sinks/common/json_escape.h"
+#include "codec/event_encoder.h"
+#include "codec/json_escape.h"
 
 namespace logcap {
 namespace {

@@ -14,7 +14,7 @@
 #include "pipeline/processor.h"
 #include "pipeline/sink_runner.h"
 #include "server/http_server.h"
-#include "sinks/common/json_escape.h"
+#include "codec/json_escape.h"
 #include "sinks/sink_registry.h"
 #include "sources/http/http_ingest_source.h"
 #include "sources/source_registry.h"

@@ -87,6 +87,11 @@ struct DispatcherConfig {
   Duration batch_timeout = std::chrono::seconds(1);
   uint64_t worker_count = 0;  // 0 = one per core
   std::string backpressure = "block";  // block | drop_newest | drop_oldest
+  // Beyond the contract's list: how every sink retries (exponential backoff with jitter) and when
+  // its circuit breaker opens.
+  Duration retry_base_delay = std::chrono::milliseconds(200);
+  Duration retry_max_delay = std::chrono::seconds(30);
+  uint64_t circuit_breaker_threshold = 5;  // consecutive failed attempts that open a sink's breaker
 
   bool operator==(const DispatcherConfig&) const = default;
 };
@@ -100,14 +105,15 @@ struct TlsClientConfig {
   bool operator==(const TlsClientConfig&) const = default;
 };
 
-struct LokiAuthConfig {
+struct HttpAuthConfig {
   std::string type = "none";  // none | basic | bearer
   std::string username;
   std::string password;
   std::string token;
 
-  bool operator==(const LokiAuthConfig&) const = default;
+  bool operator==(const HttpAuthConfig&) const = default;
 };
+using LokiAuthConfig = HttpAuthConfig;
 
 struct LokiSinkConfig {
   bool enabled = false;
@@ -185,6 +191,19 @@ struct LocalFileSinkConfig {
   bool operator==(const LocalFileSinkConfig&) const = default;
 };
 
+// A generic HTTP sink: NDJSON (one event JSON per line, docs/event-format.md) in POST requests.
+struct HttpSinkConfig {
+  bool enabled = false;
+  std::string url = "http://localhost:8080/logs";
+  std::string compression = "gzip";  // gzip | none
+  HttpAuthConfig auth;
+  TlsClientConfig tls;
+  StringMap headers;
+  Duration timeout = std::chrono::seconds(30);
+  uint64_t max_in_flight = 4;  // concurrent requests per sink
+  bool operator==(const HttpSinkConfig&) const = default;
+};
+
 struct StdoutSinkConfig {
   bool enabled = false;
   std::string output_format = "text";  // text | json
@@ -202,6 +221,7 @@ struct SinksConfig {
   LokiSinkConfig loki;
   KafkaSinkConfig kafka;
   LocalFileSinkConfig local_file;
+  HttpSinkConfig http;
   StdoutSinkConfig stdout_sink;  // YAML key: stdout
   NullSinkConfig null_sink;      // YAML key: null
 
@@ -221,6 +241,9 @@ struct DiskBufferConfig {
   uint64_t max_total_size = 1 * kGiB;
   uint64_t max_file_size = 64 * kMiB;
   std::string when_full = "block";  // block | drop_oldest
+  // Beyond the contract's list:
+  Duration sync_interval = std::chrono::milliseconds(100);  // fdatasync at most this often; 0 = every write
+  std::string compression = "none";                          // none | zstd (per record)
 
   bool operator==(const DiskBufferConfig&) const = default;
 };
@@ -230,6 +253,8 @@ struct DlqConfig {
   std::string directory;  // default: <data_dir>/dlq
   uint64_t max_total_size = 1 * kGiB;
   Duration retention = std::chrono::hours(24 * 7);
+  // Beyond the contract's list:
+  uint64_t max_file_size = 64 * kMiB;  // one dead-letter file; the oldest files are removed first
 
   bool operator==(const DlqConfig&) const = default;
 };

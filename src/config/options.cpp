@@ -223,6 +223,12 @@ std::vector<Option> BuildOptions() {
          [](auto& c) -> auto& { return c.dispatcher.worker_count; }),
     Enum("dispatcher.backpressure", "When the queue is full: block pauses sources and loses nothing.",
          {"block", "drop_newest", "drop_oldest"}, [](auto& c) -> auto& { return c.dispatcher.backpressure; }),
+    Dur("dispatcher.retry_base_delay", "First retry delay of a failing sink; doubles per attempt, with jitter.",
+        milliseconds(1), minutes(10), [](auto& c) -> auto& { return c.dispatcher.retry_base_delay; }),
+    Dur("dispatcher.retry_max_delay", "Longest wait between two attempts of a failing sink (a server's Retry-After may ask for more, up to 10 min).",
+        milliseconds(1), hours(1), [](auto& c) -> auto& { return c.dispatcher.retry_max_delay; }),
+    Uint("dispatcher.circuit_breaker_threshold", "Consecutive failed attempts that open a sink's circuit breaker (shown in /health and log_capturer_sink_circuit_state).",
+         1, 1000000, [](auto& c) -> auto& { return c.dispatcher.circuit_breaker_threshold; }),
 
     // sinks.loki
     Bool("sinks.loki.enabled", "Push to Grafana Loki.", [](auto& c) -> auto& { return c.sinks.loki.enabled; }),
@@ -287,6 +293,34 @@ std::vector<Option> BuildOptions() {
     Bool("sinks.kafka.tls.verify_certificate", "Verify the brokers' certificates.",
          [](auto& c) -> auto& { return c.sinks.kafka.tls.verify_certificate; }),
 
+    // sinks.http
+    Bool("sinks.http.enabled", "POST events as NDJSON (one event JSON per line) to an HTTP endpoint.",
+         [](auto& c) -> auto& { return c.sinks.http.enabled; }),
+    Required("sinks.http.url", "Full URL of the endpoint (http:// or https://).",
+             [](auto& c) -> auto& { return c.sinks.http.url; }),
+    Enum("sinks.http.compression", "Request body compression.", {"gzip", "none"},
+         [](auto& c) -> auto& { return c.sinks.http.compression; }),
+    Enum("sinks.http.auth.type", "Authentication: none, basic (username, password) or bearer (token).",
+         {"none", "basic", "bearer"}, [](auto& c) -> auto& { return c.sinks.http.auth.type; }),
+    Str("sinks.http.auth.username", "Basic auth user.", [](auto& c) -> auto& { return c.sinks.http.auth.username; }),
+    Str("sinks.http.auth.password", "Basic auth password.",
+        [](auto& c) -> auto& { return c.sinks.http.auth.password; }),
+    Str("sinks.http.auth.token", "Bearer token.", [](auto& c) -> auto& { return c.sinks.http.auth.token; }),
+    Str("sinks.http.tls.ca_file", "CA bundle to verify the server; empty = system default.",
+        [](auto& c) -> auto& { return c.sinks.http.tls.ca_file; }),
+    Str("sinks.http.tls.cert_file", "Client certificate (mutual TLS).",
+        [](auto& c) -> auto& { return c.sinks.http.tls.cert_file; }),
+    Str("sinks.http.tls.key_file", "Client private key (mutual TLS).",
+        [](auto& c) -> auto& { return c.sinks.http.tls.key_file; }),
+    Bool("sinks.http.tls.insecure_skip_verify", "Skip server certificate verification (testing only).",
+         [](auto& c) -> auto& { return c.sinks.http.tls.insecure_skip_verify; }),
+    Map("sinks.http.headers", "Extra HTTP headers on every request.",
+        [](auto& c) -> auto& { return c.sinks.http.headers; }),
+    Dur("sinks.http.timeout", "Whole-request timeout (connect, send, answer).", milliseconds(100), hours(1),
+        [](auto& c) -> auto& { return c.sinks.http.timeout; }),
+    Uint("sinks.http.max_in_flight", "Requests sent concurrently (each carries one batch).", 1, 64,
+         [](auto& c) -> auto& { return c.sinks.http.max_in_flight; }),
+
     // sinks.local_file
     Bool("sinks.local_file.enabled", "Write events to local files.",
          [](auto& c) -> auto& { return c.sinks.local_file.enabled; }),
@@ -332,6 +366,10 @@ std::vector<Option> BuildOptions() {
          4 * kGiBi, [](auto& c) -> auto& { return c.disk_buffer.max_file_size; }),
     Enum("disk_buffer.when_full", "When the buffer is full: block pauses sources and loses nothing.",
          {"block", "drop_oldest"}, [](auto& c) -> auto& { return c.disk_buffer.when_full; }),
+    Dur("disk_buffer.sync_interval", "Written records are fdatasync'ed at most this long after they are written, and sources are acknowledged only then; 0 = after every write.",
+        milliseconds(0), minutes(1), [](auto& c) -> auto& { return c.disk_buffer.sync_interval; }),
+    Enum("disk_buffer.compression", "Compression of each buffer record.", {"none", "zstd"},
+         [](auto& c) -> auto& { return c.disk_buffer.compression; }),
 
     // dlq
     Bool("dlq.enabled", "Keep events a sink rejected for good, with the reason.",
@@ -342,6 +380,8 @@ std::vector<Option> BuildOptions() {
          [](auto& c) -> auto& { return c.dlq.max_total_size; }),
     Dur("dlq.retention", "Dead-letter entries older than this are removed.", minutes(1), hours(24 * 3650),
         [](auto& c) -> auto& { return c.dlq.retention; }),
+    Size("dlq.max_file_size", "Size of one dead-letter file; whole files are removed by retention and size limits.",
+         64 * kKiBi, 4 * kGiBi, [](auto& c) -> auto& { return c.dlq.max_file_size; }),
   };
   // clang-format on
 }

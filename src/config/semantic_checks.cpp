@@ -44,17 +44,17 @@ void CheckSourcesEnabled(const Config& config, LoadContext& ctx) {
 
 void CheckSinksEnabled(const Config& config, LoadContext& ctx) {
   const SinksConfig& sinks = config.sinks;
-  if (sinks.local_file.enabled || sinks.stdout_sink.enabled || sinks.null_sink.enabled || sinks.loki.enabled ||
+  if (sinks.local_file.enabled || sinks.http.enabled || sinks.stdout_sink.enabled || sinks.null_sink.enabled || sinks.loki.enabled ||
       sinks.kafka.enabled) {
     return;
   }
-  if (AnyInvalid(ctx, {"sinks", "sinks.local_file", "sinks.local_file.enabled", "sinks.stdout",
+  if (AnyInvalid(ctx, {"sinks", "sinks.local_file", "sinks.local_file.enabled", "sinks.http", "sinks.http.enabled", "sinks.stdout",
                        "sinks.stdout.enabled", "sinks.null", "sinks.null.enabled"})) {
     return;
   }
   ctx.AddError(ctx.Locate({"sinks"}),
-               "no sink is enabled: set enabled: true under at least one of sinks.local_file, sinks.stdout or "
-               "sinks.null");
+               "no sink is enabled: set enabled: true under at least one of sinks.local_file, sinks.http, "
+               "sinks.stdout or sinks.null");
 }
 
 void CheckFileMonitor(const Config& config, LoadContext& ctx) {

@@ -1,18 +1,26 @@
 // Sink: a component that delivers batches somewhere (Vector's "sink").
 //
 // A SinkRunner owns each sink and calls it from one thread only, so a sink needs no locks of its
-// own for Write/Flush. The runner groups the batches waiting for a sink: it calls Write() for each
-// and then Flush() once (group commit), and acknowledges the batches only after Flush succeeded.
+// own. The runner hands the sink a group of waiting batches with WriteGroup() and gets one
+// SinkResult per batch. The default WriteGroup calls Write() for each batch and then Flush() once
+// (group commit); sinks that send requests concurrently (HTTP) override WriteGroup instead.
 //
-// Every call answers Ok, Retry or Reject (Fluent Bit's three verdicts):
-//   kOk     done.
-//   kRetry  a transient failure (disk full, network): the runner backs off and calls again with
-//           the same batch. Data written before the failure may be written again (at-least-once).
-//   kReject the data can never be accepted by this sink (e.g. a 400): the runner counts the events
-//           as dropped with the reason and moves on (the DLQ takes them once it exists).
+// Every result is Ok, Retry or Reject (Fluent Bit's three verdicts):
+//   kOk     delivered. `rejected` may list single events the far side refused for good (e.g. the
+//           one bad line of a 400'd request, found by splitting it); they go to the DLQ, every
+//           other event of the batch was delivered.
+//   kRetry  a transient failure (disk full, network, 429, 5xx): the runner backs off and hands the
+//           same batch again, to this sink alone. Data sent before the failure may be sent again
+//           (at-least-once). `retry_after` carries a server's hint. `misconfigured` marks a
+//           problem on the far side's configuration (401/403, unknown topic): not a data error, so
+//           the data is kept and retried slowly, the breaker opens and the error is logged loudly.
+//   kReject the whole batch can never be accepted (a data error): it goes to the DLQ with `reason`.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/event_batch.h"
@@ -22,23 +30,54 @@ namespace logcap {
 
 enum class SinkVerdict { kOk, kRetry, kReject };
 
+// One event a sink refused for good, by its index in the batch.
+struct RejectedEvent {
+  uint32_t index = 0;
+  std::string reason;  // low cardinality, a metric label: "bad_request", "too_large", ...
+  std::string error;   // what the far side said
+};
+
 struct SinkResult {
   SinkVerdict verdict = SinkVerdict::kOk;
-  Status status;         // why, when not kOk
-  Nanos retry_after = 0;  // a server's hint (Retry-After), 0 if none
+  Status status;          // why, when not kOk
+  Nanos retry_after = 0;  // kRetry: the server's hint (Retry-After), 0 if none
+  std::string reason;     // kReject: low-cardinality reason label for the DLQ and metrics
+  bool misconfigured = false;          // kRetry: the far side's configuration is wrong (401/403, ...)
+  std::vector<RejectedEvent> rejected;  // kOk: events refused for good; the rest were delivered
 
   static SinkResult Ok() { return {}; }
-  static SinkResult Retry(Status why, Nanos retry_after = 0) { return {SinkVerdict::kRetry, std::move(why), retry_after}; }
-  static SinkResult Reject(Status why) { return {SinkVerdict::kReject, std::move(why), 0}; }
+  static SinkResult Retry(Status why, Nanos retry_after = 0) {
+    SinkResult r;
+    r.verdict = SinkVerdict::kRetry;
+    r.status = std::move(why);
+    r.retry_after = retry_after;
+    return r;
+  }
+  static SinkResult Misconfigured(Status why) {
+    SinkResult r = Retry(std::move(why));
+    r.misconfigured = true;
+    return r;
+  }
+  static SinkResult Reject(Status why, std::string reason = "rejected") {
+    SinkResult r;
+    r.verdict = SinkVerdict::kReject;
+    r.status = std::move(why);
+    r.reason = std::move(reason);
+    return r;
+  }
   bool ok() const { return verdict == SinkVerdict::kOk; }
 };
 
 class Sink {
  public:
   virtual ~Sink() = default;
-  virtual const std::string& name() const = 0;  // "local_file", "stdout", "null", ...
+  virtual const std::string& name() const = 0;  // "local_file", "http", "stdout", "null", ...
   // Opens what the sink needs. Failure here is a startup error (exit 1).
   virtual Status Start() = 0;
+  // Delivers a group of batches: results[i] is the outcome of *group[i] (same sizes). The default
+  // calls Write() for each batch, then Flush() once; a batch whose Write failed keeps that result,
+  // the others take Flush's.
+  virtual void WriteGroup(std::span<const EventBatch* const> group, std::span<SinkResult> results);
   // Writes one batch; may buffer. Not durable until Flush() returns kOk.
   virtual SinkResult Write(const EventBatch& batch) = 0;
   // Makes everything written so far durable or visible (fsync, flush of stdout).

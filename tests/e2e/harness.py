@@ -239,6 +239,7 @@ class Suite:
         parser = argparse.ArgumentParser()
         parser.add_argument("--binary", required=True)
         parser.add_argument("--keep", action="store_true", help="keep temp dirs")
+        parser.add_argument("--receiver", help="the http-receiver test peer (tests/tools/http_receiver.cpp)")
         self.args = parser.parse_args()
         if not os.path.isfile(self.args.binary):
             print(f"FAIL: binary {self.args.binary} does not exist")

@@ -2,7 +2,7 @@
 //
 // Paths: directory + "/" + filename_pattern (see filename_pattern.h), resolved per event but
 // cached per (source, UTC day) within a Write(), so the hot path costs a compare, not a string
-// build. Output: json or text (sinks/common/event_encoder.h).
+// build. Output: json or text (codec/event_encoder.h).
 //
 // Files: opened O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC, mode 0644 (missing directories are created,
 // also later if someone removes them). Each file has a buffer; write(2) runs when kWriteChunkBytes
@@ -50,7 +50,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "pipeline/sink.h"
-#include "sinks/common/event_encoder.h"
+#include "codec/event_encoder.h"
 #include "sinks/local_file/filename_pattern.h"
 #include "sinks/local_file/gzip_worker.h"
 

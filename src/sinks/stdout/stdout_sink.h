@@ -22,7 +22,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "pipeline/sink.h"
-#include "sinks/common/event_encoder.h"
+#include "codec/event_encoder.h"
 
 namespace logcap {
 

@@ -153,14 +153,16 @@ TEST(OptionsTable, ContractSectionNamesAreKeys) {
     EXPECT_TRUE(IsSection(path)) << path;
     EXPECT_EQ(FindOption(path), nullptr) << path;
   }
-  EXPECT_EQ(ChildKeys("sinks"), (std::vector<std::string>{"loki", "kafka", "local_file", "stdout", "null"}));
+  EXPECT_EQ(ChildKeys("sinks"), (std::vector<std::string>{"loki", "kafka", "http", "local_file", "stdout", "null"}));
 }
 
 TEST(OptionsTable, KeysBeyondTheContractAreKeys) {
   for (std::string_view path : {"file_monitor.poll_interval", "file_monitor.scan_interval", "file_monitor.rotate_wait",
                                 "file_monitor.partial_line_timeout", "file_monitor.read_buffer_size",
                                 "file_monitor.max_open_files", "file_monitor.fingerprint_size",
-                                "sinks.local_file.fsync"}) {
+                                "sinks.local_file.fsync", "dispatcher.retry_base_delay", "dispatcher.retry_max_delay",
+                                "dispatcher.circuit_breaker_threshold", "disk_buffer.sync_interval",
+                                "disk_buffer.compression", "dlq.max_file_size", "sinks.http.url"}) {
     EXPECT_NE(FindOption(path), nullptr) << path;
   }
 }

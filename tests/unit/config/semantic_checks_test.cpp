@@ -17,7 +17,7 @@ TEST(SemanticChecks, EmptyFileGivesDefaultsButNoSinkIsAnError) {
   ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
   EXPECT_EQ(result.errors[0].ToString(),
             "empty.yaml:1:1: error: no sink is enabled: set enabled: true under at least one of sinks.local_file, "
-            "sinks.stdout or sinks.null");
+            "sinks.http, sinks.stdout or sinks.null");
   const Config defaults;
   for (const Option& option : ConfigOptions()) {
     EXPECT_EQ(option.get(result.config), option.get(defaults)) << option.path;

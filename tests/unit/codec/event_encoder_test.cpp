@@ -1,4 +1,4 @@
-#include "sinks/common/event_encoder.h"
+#include "codec/event_encoder.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sinks/common/json_escape.h"
+#include "codec/json_escape.h"
 #include "unit/sinks/sink_test_util.h"
 
 namespace logcap {

@@ -1,8 +1,8 @@
-#include "sinks/common/event_encoder.h"
+#include "codec/event_encoder.h"
 
 #include <cstring>
 
-#include "sinks/common/json_escape.h"
+#include "codec/json_escape.h"
 
 namespace logcap {
 

@@ -1,4 +1,4 @@
-#include "sinks/common/json_escape.h"
+#include "codec/json_escape.h"
 
 #include <algorithm>
 #include <bit>

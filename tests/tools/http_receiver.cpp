@@ -1,0 +1,2 @@
+// Placeholder until the receiver lands.
+int main() { return 1; }
