@@ -10,9 +10,9 @@
 #include "core/json_object.h"
 #include "app/logging.h"
 #include "app/load_config.h"
+#include "pipeline/delivery.h"
 #include "pipeline/dispatcher.h"
 #include "pipeline/processor.h"
-#include "pipeline/sink_runner.h"
 #include "server/http_server.h"
 #include "codec/json_escape.h"
 #include "sinks/sink_registry.h"
@@ -65,17 +65,13 @@ Status Agent::Start() {
   Status status;
   std::vector<std::unique_ptr<Sink>> sinks = BuildEnabledSinks(config_, metrics_.get(), &status);
   if (!status.ok()) return status;
-  for (auto& sink : sinks) {
-    auto runner = std::make_unique<SinkRunner>(std::move(sink), metrics_.get());
-    Status s = runner->Start();
-    if (!s.ok()) return s;
-    sinks_.push_back(std::move(runner));
-  }
+  status = Delivery::Open(config_, std::move(sinks), metrics_.get(), &delivery_);
+  if (!status.ok()) return status;
+  status = delivery_->Start();
+  if (!status.ok()) return status;
 
   processors_ = std::make_unique<ProcessorChain>();
-  std::vector<SinkRunner*> runners;
-  for (auto& r : sinks_) runners.push_back(r.get());
-  dispatcher_ = std::make_unique<Dispatcher>(config_.dispatcher, processors_.get(), runners, metrics_.get());
+  dispatcher_ = std::make_unique<Dispatcher>(config_.dispatcher, processors_.get(), delivery_->output(), metrics_.get());
   dispatcher_->Start();
 
   sources_ = BuildEnabledSources(config_, &status);
@@ -94,23 +90,15 @@ Status Agent::Start() {
     if (!s.ok()) return Status::Unavailable("source " + source->name() + ": " + s.ToString());
   }
 
-  // Accepted by the configuration (CONTRACT §3, both on by default) but not built yet: say so
-  // rather than ignore them silently.
-  if (config_.disk_buffer.enabled) {
-    spdlog::warn("disk_buffer.enabled: the disk buffer is not implemented in this build yet; delivery rests on "
-                 "source positions (files are re-read from the last acknowledged line after a crash)");
-  }
-  if (config_.dlq.enabled) {
-    spdlog::warn("dlq.enabled: the dead-letter queue is not implemented in this build yet; events a sink rejects "
-                 "for good are counted in log_capturer_logs_dropped_total{stage=\"sink\",reason=\"rejected\"}");
-  }
-
   Status s = StartServer();
   if (!s.ok()) return s;
   started_ = true;
   ready_ = true;
-  spdlog::info("log-capturer {} started: {} source(s), {} sink(s), queue {} events, {} worker(s)", LOGCAP_VERSION,
-               sources_.size(), sinks_.size(), dispatcher_->capacity(), dispatcher_->worker_count());
+  spdlog::info("log-capturer {} started: {} source(s), {} sink(s), queue {} events, {} worker(s), disk buffer {}, "
+               "dlq {}",
+               LOGCAP_VERSION, sources_.size(), delivery_->sink_count(), dispatcher_->capacity(),
+               dispatcher_->worker_count(), config_.disk_buffer.enabled ? "on" : "off",
+               config_.dlq.enabled ? "on" : "off");
   return Status::Ok();
 }
 
@@ -135,17 +123,17 @@ bool Agent::Stop() {
       MonotonicNowNanos() + std::chrono::duration_cast<std::chrono::nanoseconds>(config_.app.shutdown_timeout).count();
   spdlog::info("stopping: draining in-flight events (deadline {} ms)", config_.app.shutdown_timeout.count());
 
-  // Sinks learn the deadline first, so nothing below can wait past it.
-  for (auto& sink : sinks_) sink->SetShutdownDeadline(deadline);
+  // Sinks and the buffer learn the deadline first, so nothing below can wait past it.
+  if (delivery_) delivery_->BeginShutdown(deadline);
   // Refuse new batches (a source blocked in Push is released), then stop reading.
   if (dispatcher_) dispatcher_->CloseInput();
   for (auto& source : sources_) source->Stop();
-  // Everything queued goes to the sinks, and the sinks deliver it or give up at the deadline.
+  // Everything queued goes to the buffer or the sinks, and the sinks deliver it or give up at the
+  // deadline; the buffer keeps what is left.
   if (dispatcher_) dispatcher_->Drain();
-  for (auto& sink : sinks_) sink->CloseAndJoin();
+  bool clean = delivery_ ? delivery_->Finish() : true;
 
-  // Every batch is finalised now: positions cover exactly what was acknowledged.
-  bool clean = true;
+  // Every batch is finalised now: positions cover exactly what is durable or acknowledged.
   for (auto& source : sources_) {
     Status s = source->Finish();
     if (!s.ok()) {
@@ -211,13 +199,8 @@ ReloadOutcome Agent::Reload() {
 
 HealthReport Agent::Health() const {
   HealthReport report;
-  JsonObject sinks;
   std::vector<std::string> failing;
-  for (const auto& sink : sinks_) {
-    const bool ok = sink->Healthy();
-    if (!ok) failing.push_back("sink:" + sink->name());
-    sinks.AddRaw(sink->name(), ok ? "\"ok\"" : "\"failing\"");
-  }
+  const std::string checks = delivery_ ? delivery_->HealthJson(&failing) : "{}";
   if (stopping_.load()) failing.push_back("agent:stopping");
   report.healthy = failing.empty();
   const double uptime = static_cast<double>(MonotonicNowNanos() - started_at_) / kNanosPerSecond;
@@ -228,7 +211,7 @@ HealthReport Agent::Health() const {
                     .AddRaw("version", "\"" LOGCAP_VERSION "\"")
                     .AddRaw("uptime_seconds", fmt::format("{:.3f}", uptime))
                     .AddRaw("queue_utilization", fmt::format("{:.4f}", utilization))
-                    .AddRaw("checks", JsonObject().AddRaw("sinks", sinks.Take()).Take())
+                    .AddRaw("checks", checks)
                     .AddRaw("failing", JsonStringArray(failing))
                     .Take();
   return report;
@@ -237,14 +220,19 @@ HealthReport Agent::Health() const {
 std::string Agent::StatsJson() const {
   JsonObject sources;
   for (const auto& source : sources_) sources.AddRaw(source->name(), source->StatsJson());
-  JsonObject sinks;
-  for (const auto& sink : sinks_) sinks.AddRaw(sink->name(), sink->StatsJson());
   return JsonObject()
       .AddRaw("sources", sources.Take())
       .AddRaw("dispatcher", dispatcher_ ? dispatcher_->StatsJson() : "{}")
-      .AddRaw("sinks", sinks.Take())
-      .AddRaw("buffers", "{}")
+      .AddRaw("sinks", delivery_ ? delivery_->SinksStatsJson() : "{}")
+      .AddRaw("buffers", delivery_ ? delivery_->BufferStatsJson() : "{}")
       .Take();
+}
+
+std::string Agent::DlqStatsJson() const { return delivery_ ? delivery_->DlqStatsJson() : "{}"; }
+
+Status Agent::StartDlqReplay(const std::string& sink, const std::string& reason, uint64_t max_entries) {
+  if (!delivery_ || stopping_.load()) return Status::Unavailable("the agent is not running");
+  return delivery_->StartReplay(sink, reason, max_entries);
 }
 
 }  // namespace logcap

@@ -1,12 +1,13 @@
 // Agent: builds the pipeline from a Config, runs it, reloads it and stops it cleanly.
 //
-//   sources --> Dispatcher (queue, batching, processors) --> SinkRunner per sink --> sinks
-//                                      ^ the HTTP API reads health, stats and metrics
+//   sources --> Dispatcher (queue, batching, processors) --> Delivery (disk buffer, a SinkRunner
+//   per sink, DLQ) --> sinks;   the HTTP API reads health, stats and metrics
 //
-// Start order: metrics, sinks, dispatcher, sources, HTTP server (so /ready turns 200 only when
-// data can flow). Stop order (SIGTERM): stop accepting new batches and stop the sources, drain
-// the queue into the sinks, let the sinks deliver until app.shutdown_timeout, then save the
-// sources' positions (which only cover what the sinks acknowledged) and stop the server.
+// Start order: metrics, delivery (buffer, DLQ, sinks), dispatcher, sources, HTTP server (so
+// /ready turns 200 only when data can flow). Stop order (SIGTERM): stop accepting new batches and
+// stop the sources, drain the queue into the buffer or the sinks, let the sinks deliver until
+// app.shutdown_timeout, close the buffer (what is left stays there for the next start), then save
+// the sources' positions (which only cover what is durable or acknowledged) and stop the server.
 //
 // Thread-safety: Start and Stop are called by the main thread. Reload, Health and StatsJson may be
 // called from any thread (the HTTP server's, or the signal loop).
@@ -23,12 +24,12 @@
 
 namespace logcap {
 
+class Delivery;
 class Dispatcher;
 class HttpIngestSource;
 class HttpServer;
 class Metrics;
 class ProcessorChain;
-class SinkRunner;
 class Source;
 
 struct ReloadOutcome {
@@ -59,6 +60,10 @@ class Agent {
   bool ready() const { return ready_.load(); }
   HealthReport Health() const;
   std::string StatsJson() const;
+  // GET /api/v1/dlq
+  std::string DlqStatsJson() const;
+  // POST /api/v1/dlq/replay
+  Status StartDlqReplay(const std::string& sink, const std::string& reason, uint64_t max_entries);
   Metrics& metrics() { return *metrics_; }
   uint16_t http_port() const;
 
@@ -69,7 +74,7 @@ class Agent {
   mutable std::mutex config_mu_;  // guards config_ against concurrent reloads
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<ProcessorChain> processors_;
-  std::vector<std::unique_ptr<SinkRunner>> sinks_;
+  std::unique_ptr<Delivery> delivery_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::vector<std::unique_ptr<Source>> sources_;
   HttpIngestSource* ingest_ = nullptr;  // one of sources_ when the API server is enabled

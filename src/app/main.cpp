@@ -2,6 +2,8 @@
 //
 //   log-capturer [--config FILE]   run the agent
 //   log-capturer validate FILE     check a configuration: exit 0, or 2 with FILE:LINE:COL errors
+//   log-capturer buffer check DIR  report a disk buffer's problems offline (exit 0 clean, 1 problems)
+//   log-capturer buffer repair DIR cut torn tails, drop corrupt records, fix cursors (exit 0 / 1)
 //   log-capturer --version
 //
 // Exit codes: 0 clean stop, 1 runtime failure, 2 configuration error.
@@ -19,6 +21,7 @@
 #include <iostream>
 
 #include "app/agent.h"
+#include "buffer/wal_check.h"
 #include "app/logging.h"
 #include "app/load_config.h"
 
@@ -34,6 +37,19 @@ int Validate(const std::string& path) {
   for (const auto& e : result.errors) std::cerr << e.ToString() << "\n";
   if (!result.ok()) return kExitConfig;  // CONTRACT §2: only the problem lines on stderr
   std::cout << path << ": OK\n";
+  return kExitOk;
+}
+
+// `buffer check DIR` / `buffer repair DIR`: for an operator, with the agent stopped.
+int BufferTool(const std::string& action, const std::string& directory) {
+  logcap::WalCheckReport report;
+  logcap::Status s = action == "repair" ? logcap::RepairWal(directory, &report) : logcap::CheckWal(directory, &report);
+  std::cout << report.ToText();
+  if (!s.ok()) {
+    std::cerr << "log-capturer buffer " << action << " " << directory << ": " << s.ToString() << "\n";
+    return kExitRuntime;
+  }
+  if (action == "check") return report.ok() ? kExitOk : kExitRuntime;
   return kExitOk;
 }
 
@@ -115,6 +131,13 @@ int main(int argc, char** argv) {
   CLI::App* validate = app.add_subcommand("validate", "check a configuration file and exit (0 valid, 2 invalid)");
   validate->add_option("file", validate_path, "the configuration file")->required();
 
+  std::string buffer_action, buffer_dir;
+  CLI::App* buffer = app.add_subcommand("buffer", "inspect or repair a disk buffer directory (stop the agent first)");
+  buffer->add_option("action", buffer_action, "check (report problems; exit 1 if any) or repair (fix them)")
+      ->required()
+      ->check(CLI::IsMember({"check", "repair"}));
+  buffer->add_option("dir", buffer_dir, "the buffer directory (disk_buffer.directory, default <data_dir>/buffer)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -122,5 +145,6 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitConfig;
   }
   if (*validate) return Validate(validate_path);
+  if (*buffer) return BufferTool(buffer_action, buffer_dir);
   return Run(config_path);
 }

@@ -36,6 +36,13 @@ class EventBatch {
   void AddAck(AckTokenPtr token) { acks_.push_back(std::move(token)); }
   // Reports an outcome to every token this batch carries.
   void ReportOutcome(DeliveryOutcome outcome) const;
+  // Moves the tokens out: the caller now decides when the source batches are finalised (the disk
+  // buffer releases them once the batch is durable, not when the sinks are done).
+  std::vector<AckTokenPtr> TakeAcks() {
+    std::vector<AckTokenPtr> taken;
+    taken.swap(acks_);
+    return taken;
+  }
 
   // Appends an event; its message must point into a retained block and its source be retained.
   Event& Add(const Event& event) {

@@ -25,6 +25,27 @@ class JsonObject {
     out_ += value ? "true" : "false";
     return *this;
   }
+  JsonObject& Add(std::string_view key, const char* value) = delete;  // would bind to bool: use AddString
+  // A string value, escaped here (quotes, backslashes and control characters).
+  JsonObject& AddString(std::string_view key, std::string_view value) {
+    Key(key);
+    out_ += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') {
+        out_ += '\\';
+        out_ += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out_ += "\\u00";
+        out_ += kHex[(c >> 4) & 0xf];
+        out_ += kHex[c & 0xf];
+      } else {
+        out_ += c;
+      }
+    }
+    out_ += '"';
+    return *this;
+  }
   JsonObject& AddRaw(std::string_view key, std::string_view json) {
     Key(key);
     out_ += json;

@@ -106,6 +106,25 @@ class BoundedQueue {
     return taken;
   }
 
+  // Waits until at least one item is queued, the queue is closed, or the monotonic deadline; then
+  // moves items totalling at most max_weight (at least one) into out. Returns the weight taken.
+  size_t PopUntil(std::vector<T>& out, size_t max_weight, Nanos deadline) {
+    std::unique_lock lock(mu_);
+    while (items_.empty() && !closed_) {
+      if (!WaitUntil(not_empty_, lock, deadline) && MonotonicNowNanos() >= deadline) break;
+    }
+    size_t taken = 0;
+    while (!items_.empty() && (taken == 0 || taken + items_.front().weight <= max_weight)) {
+      taken += items_.front().weight;
+      weight_ -= items_.front().weight;
+      out.push_back(std::move(items_.front().value));
+      items_.pop_front();
+    }
+    lock.unlock();
+    if (taken != 0) not_full_.notify_all();
+    return taken;
+  }
+
   void Close() {
     {
       std::lock_guard lock(mu_);

@@ -23,14 +23,14 @@ size_t WorkerCount(uint64_t configured) {
 double Seconds(Nanos n) { return static_cast<double>(std::max<Nanos>(0, n)) / kNanosPerSecond; }
 }  // namespace
 
-Dispatcher::Dispatcher(const DispatcherConfig& config, ProcessorChain* processors, std::vector<SinkRunner*> sinks,
+Dispatcher::Dispatcher(const DispatcherConfig& config, ProcessorChain* processors, BatchOutput* output,
                        Metrics* metrics)
     : batch_size_(config.batch_size),
       batch_timeout_(std::chrono::duration_cast<std::chrono::nanoseconds>(config.batch_timeout).count()),
       worker_count_(WorkerCount(config.worker_count)),
       policy_(ParseBackpressurePolicy(config.backpressure)),
       processors_(processors),
-      sinks_(std::move(sinks)),
+      output_(output),
       metrics_(metrics),
       queue_(config.queue_size) {
   dropped_queue_full_ = &metrics_->LogsDropped("queue", "queue_full");
@@ -149,6 +149,7 @@ void Dispatcher::Drain() {
 
 void Dispatcher::WorkerLoop() {
   std::vector<EventBatch> taken;
+  std::string encoded;
   for (;;) {
     taken.clear();
     uint64_t sequence;
@@ -168,17 +169,17 @@ void Dispatcher::WorkerLoop() {
       processors_->Process(merged);
       process_stage_->Observe(Seconds(MonotonicNowNanos() - started));
     }
-    FanOutInOrder(sequence, std::move(merged));
+    PreparedBatch prepared{std::move(merged), std::move(encoded)};
+    output_->Prepare(prepared);  // outside the ordered section: workers encode in parallel
+    DeliverInOrder(sequence, std::move(prepared));
+    encoded = std::move(prepared.encoded);  // keep the capacity for the next batch
   }
 }
 
-void Dispatcher::FanOutInOrder(uint64_t sequence, EventBatch&& batch) {
+void Dispatcher::DeliverInOrder(uint64_t sequence, PreparedBatch&& prepared) {
   std::unique_lock lock(order_mu_);
   order_cv_.wait(lock, [&] { return next_fanout_ == sequence; });
-  if (!batch.empty() || batch.ack_count() != 0) {
-    SharedBatch shared = std::make_shared<const EventBatch>(std::move(batch));
-    for (SinkRunner* sink : sinks_) sink->Enqueue(shared);
-  }
+  output_->Deliver(std::move(prepared));
   ++next_fanout_;
   lock.unlock();
   order_cv_.notify_all();

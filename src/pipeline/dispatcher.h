@@ -2,8 +2,8 @@
 // backpressure and fan-out (Fluent Bit's engine + router, reduced to what we need).
 //
 //   sources --Push(batch)--> [queue, capacity queue_size events] --workers--> merge up to
-//   batch_size events or batch_timeout --> processors --> fan-out, in queue order, to every
-//   SinkRunner (one shared, read-only batch for all of them).
+//   batch_size events or batch_timeout --> processors --> BatchOutput::Prepare (in parallel) -->
+//   BatchOutput::Deliver in queue order (to every sink's memory queue, or to the disk buffer).
 //
 // Backpressure when the queue is full: `block` makes Push wait (sources pause; nothing is lost),
 // `drop_newest` discards the incoming batch, `drop_oldest` discards the oldest queued batches.
@@ -26,21 +26,28 @@
 #include <vector>
 
 #include "config/config.h"
+#include "pipeline/batch_output.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/processor.h"
-#include "pipeline/sink_runner.h"
 #include "pipeline/source.h"
+
+namespace prometheus {
+class Counter;
+class Gauge;
+class Histogram;
+}  // namespace prometheus
 
 namespace logcap {
 
 enum class BackpressurePolicy { kBlock, kDropNewest, kDropOldest };
 BackpressurePolicy ParseBackpressurePolicy(const std::string& name);  // block | drop_newest | drop_oldest
 
+class Metrics;
+
 class Dispatcher : public BatchConsumer {
  public:
-  // sinks and processors must outlive the dispatcher.
-  Dispatcher(const DispatcherConfig& config, ProcessorChain* processors, std::vector<SinkRunner*> sinks,
-             Metrics* metrics);
+  // processors, output and metrics must outlive the dispatcher.
+  Dispatcher(const DispatcherConfig& config, ProcessorChain* processors, BatchOutput* output, Metrics* metrics);
   ~Dispatcher() override;
 
   void Start();
@@ -48,7 +55,7 @@ class Dispatcher : public BatchConsumer {
   Offer TryPush(EventBatch&& batch) override;
   // Refuses further batches; wakes sources blocked in Push (their batch is reported kFailed).
   void CloseInput();
-  // After CloseInput: processes and fans out everything still queued, then joins the workers.
+  // After CloseInput: processes and delivers everything still queued, then joins the workers.
   void Drain();
 
   size_t queued_events() const { return queue_.weight(); }
@@ -58,7 +65,7 @@ class Dispatcher : public BatchConsumer {
 
  private:
   void WorkerLoop();
-  void FanOutInOrder(uint64_t sequence, EventBatch&& batch);
+  void DeliverInOrder(uint64_t sequence, PreparedBatch&& prepared);
   prometheus::Counter& CapturedCounter(const EventBatch& batch);
   void CountDropped(const EventBatch& batch);
   prometheus::Gauge& PausedGauge(const EventBatch& batch);
@@ -68,7 +75,7 @@ class Dispatcher : public BatchConsumer {
   const size_t worker_count_;
   const BackpressurePolicy policy_;
   ProcessorChain* processors_;
-  std::vector<SinkRunner*> sinks_;
+  BatchOutput* output_;
   Metrics* metrics_;
   BoundedQueue<EventBatch> queue_;
   std::vector<std::thread> workers_;

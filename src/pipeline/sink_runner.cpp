@@ -1,63 +1,51 @@
 #include "pipeline/sink_runner.h"
-#include "core/json_object.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
+#include "core/json_object.h"
+#include "dlq/dead_letter_queue.h"
 #include "pipeline/retry_backoff.h"
 #include "telemetry/metrics.h"
 
 namespace logcap {
 
 namespace {
-constexpr Nanos kInitialRetryDelay = 100 * kNanosPerMilli;
-constexpr Nanos kMaxRetryDelay = 30 * kNanosPerSecond;
 constexpr Nanos kFailureLogInterval = 30 * kNanosPerSecond;
-constexpr Nanos kEnqueueWaitSlice = 100 * kNanosPerMilli;
+constexpr Nanos kTakeWaitSlice = 100 * kNanosPerMilli;
 }  // namespace
 
-SinkRunner::SinkRunner(std::unique_ptr<Sink> sink, Metrics* metrics) : sink_(std::move(sink)), metrics_(metrics) {
+SinkRunner::SinkRunner(std::unique_ptr<Sink> sink, std::unique_ptr<SinkFeed> feed, DeadLetterQueue* dlq,
+                       const SinkRunnerOptions& options, Metrics* metrics)
+    : sink_(std::move(sink)),
+      feed_(std::move(feed)),
+      dlq_(dlq),
+      options_(options),
+      metrics_(metrics),
+      breaker_(options.breaker_threshold, &metrics->SinkCircuitState(sink_->name())) {
   const std::string& n = sink_->name();
   sent_success_ = &metrics_->LogsSent(n, "success");
   sent_retry_ = &metrics_->LogsSent(n, "retry");
   sent_failed_ = &metrics_->LogsSent(n, "failed");
   dropped_rejected_ = &metrics_->LogsDropped("sink", "rejected");
+  dropped_dlq_failed_ = &metrics_->LogsDropped("dlq", "dlq_write_failed");
   send_duration_ = &metrics_->SinkSendDuration(n);
   e2e_latency_ = &metrics_->EndToEndLatency(n);
   deliver_stage_ = &metrics_->StageDuration("deliver");
 }
 
 SinkRunner::~SinkRunner() {
-  if (thread_.joinable()) {
-    SetShutdownDeadline(MonotonicNowNanos());
-    CloseAndJoin();
-  }
+  SetShutdownDeadline(MonotonicNowNanos());
+  CloseAndJoin();
 }
 
 Status SinkRunner::Start() {
   Status s = sink_->Start();
   if (!s.ok()) return Status::Unavailable("sink " + sink_->name() + ": " + s.ToString());
+  started_ = true;
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
-}
-
-void SinkRunner::Enqueue(SharedBatch batch) {
-  const size_t events = batch->size();
-  for (;;) {
-    const Nanos deadline = deadline_.load(std::memory_order_acquire);
-    const Nanos now = MonotonicNowNanos();
-    // Wait in slices so a deadline set while we wait is noticed.
-    const Nanos wait_until = deadline != 0 ? std::min(deadline, now + kEnqueueWaitSlice) : now + kEnqueueWaitSlice;
-    auto result = queue_.Push(std::move(batch), 1, wait_until);
-    if (result == BoundedQueue<SharedBatch>::PushResult::kOk) return;
-    if (result == BoundedQueue<SharedBatch>::PushResult::kClosed || (deadline != 0 && MonotonicNowNanos() >= deadline)) {
-      batch->ReportOutcome(DeliveryOutcome::kFailed);
-      failed_events_ += events;
-      sent_failed_->Increment(static_cast<double>(events));
-      return;
-    }
-  }
 }
 
 void SinkRunner::SetShutdownDeadline(Nanos deadline) {
@@ -69,9 +57,27 @@ void SinkRunner::SetShutdownDeadline(Nanos deadline) {
 }
 
 void SinkRunner::CloseAndJoin() {
-  queue_.Close();
+  if (closed_) return;
+  closed_ = true;
+  feed_->Close();
+  replays_.Close();
   if (thread_.joinable()) thread_.join();
-  sink_->Stop();
+  feed_->AbandonRemaining();
+  // Replays submitted after the thread ended are answered "gave up".
+  std::vector<Replay> left;
+  while (replays_.PopUntil(left, SIZE_MAX, MonotonicNowNanos()) != 0) {
+  }
+  for (Replay& r : left) r.done(SinkResult::Retry(Status::Aborted("shutting down")));
+  if (started_) sink_->Stop();
+}
+
+bool SinkRunner::SubmitReplay(SharedBatch batch, ReplayDone done) {
+  for (;;) {
+    if (deadline_.load(std::memory_order_acquire) != 0) return false;
+    auto result = replays_.Push(Replay{batch, done}, 1, MonotonicNowNanos() + kTakeWaitSlice);
+    if (result == BoundedQueue<Replay>::PushResult::kOk) return true;
+    if (result == BoundedQueue<Replay>::PushResult::kClosed) return false;
+  }
 }
 
 bool SinkRunner::PastDeadline() const {
@@ -91,100 +97,224 @@ void SinkRunner::SleepForRetry(Nanos delay) {
   }
 }
 
-template <typename Attempt>
-SinkVerdict SinkRunner::WithRetries(Attempt attempt, size_t events, const char* what) {
-  RetryBackoff backoff(kInitialRetryDelay, kMaxRetryDelay);
+void SinkRunner::SetLastError(std::string text) {
+  std::lock_guard lock(error_mu_);
+  last_error_ = std::move(text);
+}
+
+std::string SinkRunner::last_error() const {
+  std::lock_guard lock(error_mu_);
+  return last_error_;
+}
+
+void SinkRunner::DeliverWithRetries(const std::vector<const EventBatch*>& batches,
+                                    std::vector<SinkResult>& final_results, uint32_t* attempts) {
+  final_results.assign(batches.size(), SinkResult());
+  std::vector<size_t> pending(batches.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  std::vector<const EventBatch*> group;
+  std::vector<SinkResult> results;
+  RetryBackoff backoff(options_.retry_base_delay, options_.retry_max_delay);
+  *attempts = 0;
   for (;;) {
-    SinkResult result = attempt();
-    if (result.ok()) {
-      if (failing_.exchange(false, std::memory_order_relaxed)) {
-        spdlog::info("sink {}: recovered after {} retries", sink_->name(), backoff.attempts());
+    group.clear();
+    for (size_t i : pending) group.push_back(batches[i]);
+    results.assign(group.size(), SinkResult());
+    breaker_.BeforeAttempt();
+    ++*attempts;
+    sink_->WriteGroup(group, results);
+
+    std::vector<size_t> still;
+    size_t still_events = 0;
+    Nanos retry_after = 0;
+    bool misconfigured = false;
+    Status why;
+    for (size_t k = 0; k < pending.size(); ++k) {
+      if (results[k].verdict == SinkVerdict::kRetry) {
+        still.push_back(pending[k]);
+        still_events += group[k]->size();
+        retry_after = std::max(retry_after, results[k].retry_after);
+        misconfigured |= results[k].misconfigured;
+        why = results[k].status;
       }
-      return SinkVerdict::kOk;
+      final_results[pending[k]] = std::move(results[k]);
     }
-    if (result.verdict == SinkVerdict::kReject) {
-      spdlog::error("sink {}: {} rejected for good, {} events dropped: {}", sink_->name(), what, events,
-                    result.status.ToString());
-      return SinkVerdict::kReject;
+    if (still.empty()) {
+      breaker_.OnSuccess();
+      if (failing_.exchange(false, std::memory_order_relaxed)) {
+        spdlog::info("sink {}: recovered after {} attempts", sink_->name(), *attempts);
+        SetLastError("");
+      }
+      return;
     }
     failing_.store(true, std::memory_order_relaxed);
+    SetLastError(why.ToString());
     ++retries_;
-    sent_retry_->Increment(static_cast<double>(events));
+    sent_retry_->Increment(static_cast<double>(still_events));
+    const bool opened = breaker_.OnFailure(misconfigured);
     if (PastDeadline()) {
-      spdlog::error("sink {}: {} still failing at the shutdown deadline, giving up on {} events "
-                    "(they stay unacknowledged and are read again after a restart): {}",
-                    sink_->name(), what, events, result.status.ToString());
-      return SinkVerdict::kRetry;
+      spdlog::error("sink {}: still failing at the shutdown deadline, giving up on {} events for now (they are "
+                    "kept: in the disk buffer, or unacknowledged at their source): {}",
+                    sink_->name(), still_events, why.ToString());
+      return;  // the remaining results are kRetry: "gave up"
     }
-    const Nanos delay = backoff.Next(result.retry_after);
+    Nanos delay = backoff.Next(retry_after);
+    // Retrying fast cannot fix credentials or a wrong URL: go at the slowest pace.
+    if (misconfigured) delay = std::max(delay, options_.retry_max_delay);
     const Nanos now = MonotonicNowNanos();
-    if (backoff.attempts() == 1 || now - last_failure_log_ >= kFailureLogInterval) {
+    if (misconfigured && (opened || now - last_failure_log_ >= kFailureLogInterval)) {
       last_failure_log_ = now;
-      spdlog::warn("sink {}: {} failed ({}), retrying in {} ms (attempt {})", sink_->name(), what,
-                   result.status.ToString(), delay / kNanosPerMilli, backoff.attempts());
+      spdlog::error("sink {}: the far side refuses us because of its configuration or ours ({}); no data is "
+                    "dropped, {} events wait; fix the sink's url, credentials or permissions. Retrying every {} s",
+                    sink_->name(), why.ToString(), still_events, delay / kNanosPerSecond);
+    } else if (opened || *attempts == 1 || now - last_failure_log_ >= kFailureLogInterval) {
+      last_failure_log_ = now;
+      spdlog::warn("sink {}: delivery failed ({}), {} events wait; retrying in {} ms (attempt {}, circuit {})",
+                   sink_->name(), why.ToString(), still_events, delay / kNanosPerMilli, *attempts,
+                   CircuitStateName(breaker_.state()));
     }
     SleepForRetry(delay);
+    pending = std::move(still);
   }
 }
 
-void SinkRunner::DeliverGroup(std::vector<SharedBatch>& group) {
-  const Nanos started = MonotonicNowNanos();
-  std::vector<SinkVerdict> verdicts;
-  verdicts.reserve(group.size());
-  size_t group_events = 0;
-  for (const SharedBatch& batch : group) {
-    group_events += batch->size();
-    verdicts.push_back(WithRetries([&] { return sink_->Write(*batch); }, batch->size(), "write"));
+DeliveryOutcome SinkRunner::DeadLetter(const EventBatch& batch, const SinkResult& result, uint32_t attempts,
+                                       Nanos first_attempt) {
+  const bool whole = result.verdict == SinkVerdict::kReject;
+  const size_t count = whole ? batch.size() : result.rejected.size();
+  if (count == 0) return DeliveryOutcome::kDelivered;
+  rejected_events_ += count;
+  sent_failed_->Increment(static_cast<double>(count));
+  const Nanos now = WallNowNanos();
+  Status stored = Status::Unavailable("the dead-letter queue is disabled (dlq.enabled: false)");
+  std::vector<DlqEntry> entries;
+  if (dlq_ != nullptr) {
+    entries.reserve(count);
+    auto add = [&](const Event& e, const std::string& reason, const std::string& error) {
+      DlqEntry entry;
+      entry.sink = sink_->name();
+      entry.reason = reason.empty() ? "rejected" : reason;
+      entry.error = error;
+      entry.attempts = attempts;
+      entry.first_attempt = first_attempt;
+      entry.last_attempt = now;
+      dlq_scratch_.clear();
+      AppendEventJson(batch, e, dlq_timestamps_, dlq_scratch_);
+      if (!dlq_scratch_.empty() && dlq_scratch_.back() == '\n') dlq_scratch_.pop_back();
+      entry.event_json = dlq_scratch_;
+      entries.push_back(std::move(entry));
+    };
+    if (whole) {
+      for (const Event& e : batch.events()) add(e, result.reason, result.status.ToString());
+    } else {
+      for (const RejectedEvent& r : result.rejected) {
+        if (r.index < batch.size()) add(batch.events()[r.index], r.reason, r.error);
+      }
+    }
+    stored = dlq_->Append(entries);
   }
-  const SinkVerdict flushed = WithRetries([&] { return sink_->Flush(); }, group_events, "flush");
+  if (stored.ok()) {
+    dead_lettered_events_ += entries.size();
+    for (const DlqEntry& entry : entries) metrics_->DlqEntries(entry.sink, entry.reason).Increment();
+    spdlog::warn("sink {}: {} event(s) rejected for good, kept in the dead-letter queue (reason {}): {}",
+                 sink_->name(), entries.size(), entries.front().reason, entries.front().error);
+    return DeliveryOutcome::kDelivered;
+  }
+  dropped_rejected_->Increment(static_cast<double>(count));
+  if (dlq_ != nullptr) dropped_dlq_failed_->Increment(static_cast<double>(count));
+  spdlog::error("sink {}: {} event(s) rejected for good and NOT kept: {}", sink_->name(), count, stored.ToString());
+  return DeliveryOutcome::kDropped;
+}
+
+void SinkRunner::DeliverFeedGroup(std::vector<FeedItem>& items) {
+  const Nanos started = MonotonicNowNanos();
+  const Nanos first_attempt = WallNowNanos();
+  std::vector<const EventBatch*> batches;
+  batches.reserve(items.size());
+  for (const FeedItem& item : items) batches.push_back(item.batch.get());
+  std::vector<SinkResult> results;
+  uint32_t attempts = 0;
+  DeliverWithRetries(batches, results, &attempts);
   const Nanos finished = MonotonicNowNanos();
   const double seconds = static_cast<double>(finished - started) / kNanosPerSecond;
   send_duration_->Observe(seconds);
   deliver_stage_->Observe(seconds);
   const Nanos wall_now = WallNowNanos();
 
-  for (size_t i = 0; i < group.size(); ++i) {
-    const EventBatch& batch = *group[i];
-    const SinkVerdict verdict = verdicts[i] == SinkVerdict::kOk ? flushed : verdicts[i];
-    const double n = static_cast<double>(batch.size());
-    switch (verdict) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    const EventBatch& batch = *items[i].batch;
+    const SinkResult& result = results[i];
+    DeliveryOutcome outcome = DeliveryOutcome::kDelivered;
+    switch (result.verdict) {
       case SinkVerdict::kOk: {
-        delivered_events_ += batch.size();
-        sent_success_->Increment(n);
+        const size_t delivered = batch.size() - std::min(batch.size(), result.rejected.size());
+        delivered_events_ += delivered;
+        sent_success_->Increment(static_cast<double>(delivered));
         const Nanos oldest = batch.OldestReadTime();
-        if (oldest != 0) e2e_latency_->Observe(static_cast<double>(std::max<Nanos>(0, wall_now - oldest)) / kNanosPerSecond);
+        if (oldest != 0 && delivered != 0) {
+          e2e_latency_->Observe(static_cast<double>(std::max<Nanos>(0, wall_now - oldest)) / kNanosPerSecond);
+        }
+        if (!result.rejected.empty()) outcome = DeadLetter(batch, result, attempts, first_attempt);
         break;
       }
       case SinkVerdict::kReject:
-        rejected_events_ += batch.size();
-        sent_failed_->Increment(n);
-        dropped_rejected_->Increment(n);
-        batch.ReportOutcome(DeliveryOutcome::kDropped);
+        outcome = DeadLetter(batch, result, attempts, first_attempt);
         break;
-      case SinkVerdict::kRetry:
+      case SinkVerdict::kRetry:  // gave up at the shutdown deadline
         failed_events_ += batch.size();
-        sent_failed_->Increment(n);
-        batch.ReportOutcome(DeliveryOutcome::kFailed);
+        sent_failed_->Increment(static_cast<double>(batch.size()));
+        outcome = DeliveryOutcome::kFailed;
         break;
     }
+    feed_->Finish(items[i], outcome);
   }
-  group.clear();  // releasing the batches is what acknowledges them to their sources
+  items.clear();  // releasing the batches is what acknowledges them to their sources (memory feed)
+}
+
+void SinkRunner::DeliverReplays() {
+  std::vector<Replay> replays;
+  if (replays_.PopUntil(replays, SIZE_MAX, 0) == 0) return;
+  for (Replay& replay : replays) {
+    std::vector<const EventBatch*> batches{replay.batch.get()};
+    std::vector<SinkResult> results;
+    uint32_t attempts = 0;
+    DeliverWithRetries(batches, results, &attempts);
+    const SinkResult& result = results.front();
+    if (result.ok()) {
+      const size_t delivered = replay.batch->size() - std::min(replay.batch->size(), result.rejected.size());
+      delivered_events_ += delivered;
+      sent_success_->Increment(static_cast<double>(delivered));
+    }
+    replay.done(result);
+  }
 }
 
 void SinkRunner::Run() {
-  std::vector<SharedBatch> group;
-  group.reserve(kMaxGroupBatches);
-  while (queue_.PopBatch(group, 1, kMaxGroupBatches, 0) != 0) DeliverGroup(group);
+  std::vector<FeedItem> items;
+  items.reserve(kMaxGroupBatches);
+  for (;;) {
+    DeliverReplays();
+    if (PastDeadline()) break;
+    const size_t n = feed_->Take(items, kMaxGroupBatches, MonotonicNowNanos() + kTakeWaitSlice);
+    if (n == 0) {
+      if (feed_->Exhausted()) break;
+      continue;
+    }
+    DeliverFeedGroup(items);
+  }
 }
 
 std::string SinkRunner::StatsJson() const {
   return JsonObject()
       .Add("healthy", Healthy())
-      .Add("queued_batches", queue_.weight())
+      .AddString("circuit", CircuitStateName(breaker_.state()))
+      .AddString("last_error", last_error())
       .Add("delivered_events", delivered_events_.load())
       .Add("failed_events", failed_events_.load())
       .Add("rejected_events", rejected_events_.load())
+      .Add("dead_lettered_events", dead_lettered_events_.load())
       .Add("retries", retries_.load())
+      .AddRaw("feed", feed_->StatsJson())
       .AddRaw("sink", sink_->StatsJson())
       .Take();
 }

@@ -1,5 +1,6 @@
 #include "sinks/sink_registry.h"
 
+#include "sinks/http/http_sink.h"
 #include "sinks/local_file/filename_pattern.h"
 #include "sinks/local_file/local_file_sink.h"
 #include "sinks/null/null_sink.h"
@@ -15,12 +16,22 @@ void CheckLocalFile(const Config& c, ConfigLoadResult& result) {
   if (!s.ok()) result.AddErrorAt("sinks.local_file.filename_pattern", s.message());
 }
 
+void CheckHttp(const Config& c, ConfigLoadResult& result) {
+  for (const HttpSinkConfigError& e : CheckHttpSinkConfig(c.sinks.http)) {
+    result.AddErrorAt(e.key, e.key + ": " + e.message);
+  }
+}
+
 // clang-format off
 constexpr SinkRegistration kSinks[] = {
     {"local_file",
      [](const Config& c) { return c.sinks.local_file.enabled; },
      [](const Config& c, Metrics* m) -> std::unique_ptr<Sink> { return std::make_unique<LocalFileSink>(c.sinks.local_file, m); },
      CheckLocalFile},
+    {"http",
+     [](const Config& c) { return c.sinks.http.enabled; },
+     [](const Config& c, Metrics*) -> std::unique_ptr<Sink> { return std::make_unique<HttpSink>(c.sinks.http); },
+     CheckHttp},
     {"stdout",
      [](const Config& c) { return c.sinks.stdout_sink.enabled; },
      [](const Config& c, Metrics*) -> std::unique_ptr<Sink> { return std::make_unique<StdoutSink>(c.sinks.stdout_sink); }},

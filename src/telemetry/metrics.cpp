@@ -37,6 +37,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   source_paused_ = &BuildGauge().Name("log_capturer_source_paused").Help("1 while a source is paused by backpressure.").Register(r);
   bytes_read_ = &BuildCounter().Name("log_capturer_bytes_read_total").Help("Bytes read by sources.").Register(r);
   config_reloads_ = &BuildCounter().Name("log_capturer_config_reloads_total").Help("Configuration reloads, by outcome.").Register(r);
+  circuit_state_ = &BuildGauge().Name("log_capturer_sink_circuit_state").Help("Circuit breaker of each sink: 0 closed, 1 half-open, 2 open.").Register(r);
+  buffer_disk_bytes_ = &BuildGauge().Name("log_capturer_buffer_disk_bytes").Help("Bytes of all disk buffer segments.").Register(r).Add({});
+  buffer_corrupt_records_ = &BuildCounter().Name("log_capturer_buffer_corrupt_records_total").Help("Disk buffer records skipped for a bad checksum or framing.").Register(r).Add({});
+  buffer_write_errors_ = &BuildCounter().Name("log_capturer_buffer_write_errors_total").Help("Disk buffer appends that failed (disk full, I/O error) and were retried.").Register(r).Add({});
+  dlq_size_bytes_ = &BuildGauge().Name("log_capturer_dlq_size_bytes").Help("Bytes held by the dead-letter queue.").Register(r).Add({});
   dispatcher_queue_size_ = &BuildGauge().Name("log_capturer_dispatcher_queue_size").Help("Events waiting in the dispatcher queue.").Register(r).Add({});
   files_monitored_ = &BuildGauge().Name("log_capturer_files_monitored").Help("Files currently open for reading.").Register(r).Add({});
   BuildGauge().Name("log_capturer_build_info").Help("Version of the agent.").Register(r).Add({{"version", LOGCAP_VERSION}}).Set(1);
@@ -72,6 +77,8 @@ prometheus::Counter& Metrics::PositionSaves(std::string_view status) { return po
 prometheus::Gauge& Metrics::SourcePaused(std::string_view source) { return source_paused_->Add({{"source", S(source)}}); }
 prometheus::Counter& Metrics::BytesRead(std::string_view source) { return bytes_read_->Add({{"source", S(source)}}); }
 prometheus::Counter& Metrics::ConfigReloads(std::string_view status) { return config_reloads_->Add({{"status", S(status)}}); }
+
+prometheus::Gauge& Metrics::SinkCircuitState(std::string_view sink) { return circuit_state_->Add({{"sink", S(sink)}}); }
 
 std::string Metrics::Serialize() const {
   prometheus::TextSerializer serializer;

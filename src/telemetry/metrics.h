@@ -60,6 +60,16 @@ class Metrics {
   prometheus::Counter& BytesRead(std::string_view source);
   // log_capturer_config_reloads_total{status}: applied | rejected
   prometheus::Counter& ConfigReloads(std::string_view status);
+  // log_capturer_sink_circuit_state{sink}: 0 closed, 1 half-open, 2 open
+  prometheus::Gauge& SinkCircuitState(std::string_view sink);
+  // log_capturer_buffer_disk_bytes: bytes of every segment of the disk buffer
+  prometheus::Gauge& BufferDiskBytes() { return *buffer_disk_bytes_; }
+  // log_capturer_buffer_corrupt_records_total: records skipped because their checksum or framing was bad
+  prometheus::Counter& BufferCorruptRecords() { return *buffer_corrupt_records_; }
+  // log_capturer_buffer_write_errors_total: appends that failed (disk full, I/O error) and were retried
+  prometheus::Counter& BufferWriteErrors() { return *buffer_write_errors_; }
+  // log_capturer_dlq_size_bytes: bytes held by the dead-letter queue
+  prometheus::Gauge& DlqSizeBytes() { return *dlq_size_bytes_; }
 
   // The Prometheus text exposition of every metric.
   std::string Serialize() const;
@@ -81,6 +91,11 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* source_paused_;
   prometheus::Family<prometheus::Counter>* bytes_read_;
   prometheus::Family<prometheus::Counter>* config_reloads_;
+  prometheus::Family<prometheus::Gauge>* circuit_state_;
+  prometheus::Gauge* buffer_disk_bytes_;
+  prometheus::Counter* buffer_corrupt_records_;
+  prometheus::Counter* buffer_write_errors_;
+  prometheus::Gauge* dlq_size_bytes_;
   prometheus::Gauge* dispatcher_queue_size_;
   prometheus::Gauge* files_monitored_;
 };

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "pipeline/direct_output.h"
+#include "pipeline/memory_feed.h"
+#include "pipeline/sink_runner.h"
+
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -87,13 +91,30 @@ bool WaitFor(Pred pred, std::chrono::seconds limit = std::chrono::seconds(20)) {
   return true;
 }
 
+SinkRunnerOptions FastRetries() {
+  SinkRunnerOptions options;
+  options.retry_base_delay = 5 * kNanosPerMilli;
+  options.retry_max_delay = 50 * kNanosPerMilli;
+  return options;
+}
+
+// A runner fed from memory, as the agent builds one when the disk buffer is off.
+std::unique_ptr<SinkRunner> MemoryRunner(std::unique_ptr<Sink> sink, Metrics* metrics, MemoryFeed** feed) {
+  auto owned = std::make_unique<MemoryFeed>();
+  *feed = owned.get();
+  return std::make_unique<SinkRunner>(std::move(sink), std::move(owned), nullptr, FastRetries(), metrics);
+}
+
 struct Pipeline {
   Metrics metrics;
   ProcessorChain processors;
   RecordingSink* sink_a;
   RecordingSink* sink_b;
+  MemoryFeed* feed_a;
+  MemoryFeed* feed_b;
   std::unique_ptr<SinkRunner> runner_a;
   std::unique_ptr<SinkRunner> runner_b;
+  std::unique_ptr<DirectOutput> output;
   std::unique_ptr<Dispatcher> dispatcher;
 
   explicit Pipeline(const DispatcherConfig& config) {
@@ -101,16 +122,17 @@ struct Pipeline {
     auto b = std::make_unique<RecordingSink>("b");
     sink_a = a.get();
     sink_b = b.get();
-    runner_a = std::make_unique<SinkRunner>(std::move(a), &metrics);
-    runner_b = std::make_unique<SinkRunner>(std::move(b), &metrics);
+    runner_a = MemoryRunner(std::move(a), &metrics, &feed_a);
+    runner_b = MemoryRunner(std::move(b), &metrics, &feed_b);
     EXPECT_TRUE(runner_a->Start().ok());
     EXPECT_TRUE(runner_b->Start().ok());
-    dispatcher = std::make_unique<Dispatcher>(config, &processors, std::vector<SinkRunner*>{runner_a.get(), runner_b.get()},
-                                              &metrics);
+    output = std::make_unique<DirectOutput>(std::vector<MemoryFeed*>{feed_a, feed_b});
+    dispatcher = std::make_unique<Dispatcher>(config, &processors, output.get(), &metrics);
     dispatcher->Start();
   }
   void Shutdown(Nanos grace = 5 * kNanosPerSecond) {
     const Nanos deadline = MonotonicNowNanos() + grace;
+    output->SetShutdownDeadline(deadline);
     runner_a->SetShutdownDeadline(deadline);
     runner_b->SetShutdownDeadline(deadline);
     dispatcher->CloseInput();
@@ -159,6 +181,7 @@ TEST(Dispatcher, RejectedBatchIsCountedDroppedAndAcknowledgedAsDropped) {
   ASSERT_TRUE(WaitFor([&] { return acks.total() == 1; }));
   p.Shutdown();
   EXPECT_EQ(acks.dropped, 1);
+  // No DLQ here: the rejected event is counted as dropped, with the reason.
   EXPECT_NE(p.metrics.Serialize().find("log_capturer_logs_dropped_total{reason=\"rejected\",stage=\"sink\"} 1"),
             std::string::npos);
 }
@@ -177,7 +200,8 @@ TEST(Dispatcher, DropNewestCountsEveryDiscardedEvent) {
   Metrics metrics;
   ProcessorChain processors;
   // No workers started: the queue fills and stays full.
-  Dispatcher dispatcher(MakeConfig(4, 10, 1, "drop_newest"), &processors, {}, &metrics);
+  DirectOutput nowhere({});
+  Dispatcher dispatcher(MakeConfig(4, 10, 1, "drop_newest"), &processors, &nowhere, &metrics);
   AckCounter acks;
   auto source = MakeSource("s");
   EXPECT_TRUE(dispatcher.Push(MakeBatch({"1", "2", "3"}, source, &acks)));
@@ -192,7 +216,8 @@ TEST(Dispatcher, DropNewestCountsEveryDiscardedEvent) {
 TEST(Dispatcher, DropOldestEvictsQueuedBatchesToMakeRoom) {
   Metrics metrics;
   ProcessorChain processors;
-  Dispatcher dispatcher(MakeConfig(4, 10, 1, "drop_oldest"), &processors, {}, &metrics);
+  DirectOutput nowhere({});
+  Dispatcher dispatcher(MakeConfig(4, 10, 1, "drop_oldest"), &processors, &nowhere, &metrics);
   AckCounter acks;
   auto source = MakeSource("s");
   EXPECT_TRUE(dispatcher.Push(MakeBatch({"1", "2"}, source, &acks)));
@@ -206,9 +231,11 @@ TEST(Dispatcher, DropOldestEvictsQueuedBatchesToMakeRoom) {
 TEST(Dispatcher, BlockPolicyPausesThePusherUntilThereIsRoom) {
   Metrics metrics;
   ProcessorChain processors;
-  auto sink = std::make_unique<RecordingSink>("slow");
-  SinkRunner runner(std::move(sink), &metrics);
-  Dispatcher dispatcher(MakeConfig(2, 2, 1, "block"), &processors, {&runner}, &metrics);
+  MemoryFeed* feed = nullptr;
+  auto runner_owner = MemoryRunner(std::make_unique<RecordingSink>("slow"), &metrics, &feed);
+  SinkRunner& runner = *runner_owner;
+  DirectOutput output({feed});
+  Dispatcher dispatcher(MakeConfig(2, 2, 1, "block"), &processors, &output, &metrics);
   AckCounter acks;
   auto source = MakeSource("s");
   ASSERT_TRUE(dispatcher.Push(MakeBatch({"1", "2"}, source, &acks)));
@@ -233,7 +260,8 @@ TEST(Dispatcher, BlockPolicyPausesThePusherUntilThereIsRoom) {
 TEST(Dispatcher, CloseInputReleasesABlockedPusherWithFailed) {
   Metrics metrics;
   ProcessorChain processors;
-  Dispatcher dispatcher(MakeConfig(1, 1, 1, "block"), &processors, {}, &metrics);
+  DirectOutput nowhere({});
+  Dispatcher dispatcher(MakeConfig(1, 1, 1, "block"), &processors, &nowhere, &metrics);
   AckCounter acks;
   auto source = MakeSource("s");
   ASSERT_TRUE(dispatcher.Push(MakeBatch({"1"}, source, &acks)));

@@ -40,6 +40,7 @@ TEST(SinkRegistry, EveryRegistrationHasAUniqueNameMatchingItsSink) {
   config.sinks.null_sink.enabled = true;
   config.sinks.local_file.enabled = true;
   config.sinks.stdout_sink.enabled = true;
+  config.sinks.http.enabled = true;
   std::vector<std::string> names;
   for (const SinkRegistration& r : SinkRegistrations()) {
     EXPECT_TRUE(r.is_enabled(config)) << r.name;
