@@ -78,6 +78,7 @@ Status Agent::Start() {
   if (!status.ok()) return status;
   if (config_.server.enabled) {  // POST /api/v1/logs is part of the API (CONTRACT §5)
     auto ingest = std::make_unique<HttpIngestSource>();
+    ingest->set_wait_for_durable(config_.disk_buffer.enabled);
     ingest_ = ingest.get();
     sources_.push_back(std::move(ingest));
   }

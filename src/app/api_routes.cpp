@@ -51,11 +51,12 @@ HttpResponse StartReplay(Agent& agent, const HttpRequest& request) {
 
 void RegisterApiRoutes(HttpServer& server, Agent& agent, const MetricsConfig& metrics, HttpIngestSource* ingest) {
   if (ingest != nullptr) {
-    server.Route("POST", "/api/v1/logs", [ingest](const HttpRequest& request) {
-      IngestResponse result = ingest->Ingest(request.body);
-      HttpResponse response = HttpResponse::Json(result.status, std::move(result.json));
-      if (result.status == 429) response.headers.emplace_back("Retry-After", "1");
-      return response;
+    server.RouteAsync("POST", "/api/v1/logs", [ingest](const HttpRequest& request, HttpResponder respond) {
+      ingest->Ingest(request.body, [respond](IngestResponse result) {
+        HttpResponse response = HttpResponse::Json(result.status, std::move(result.json));
+        if (result.status == 429) response.headers.emplace_back("Retry-After", "1");
+        respond(std::move(response));
+      });
     });
   }
   server.Route("GET", "/health", [&agent](const HttpRequest&) {

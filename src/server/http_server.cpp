@@ -18,6 +18,8 @@
 #include <cctype>
 #include <exception>
 #include <list>
+#include <mutex>
+#include <vector>
 #include <map>
 #include <thread>
 
@@ -111,7 +113,7 @@ bool Authorized(const HttpRequest& req, const std::string& token) {
 }
 
 struct RouteEntry {
-  std::map<std::string, HttpHandler> by_method;
+  std::map<std::string, HttpAsyncHandler> by_method;  // synchronous handlers are wrapped
 };
 
 struct Counters {
@@ -134,18 +136,24 @@ struct ServerState {
   size_t rejecting = 0;  // sessions only sending a 503 before closing
   Counters counters;
 
-  // Routing, auth and exception handling for one parsed request.
-  HttpResponse Handle(const HttpRequest& req);
+  // Routing, auth and exception handling for one parsed request; the answer goes to respond
+  // (at once, or later for an asynchronous route).
+  void Handle(const HttpRequest& req, const HttpResponder& respond);
+
+  // For responders called from other threads: the io_context to post their answer to, while the
+  // server runs (nullptr before Start and after Stop).
+  std::mutex post_mu;
+  asio::io_context* ioc = nullptr;
 };
 
-HttpResponse ServerState::Handle(const HttpRequest& req) {
+void ServerState::Handle(const HttpRequest& req, const HttpResponder& respond) {
   if (!options.auth_token.empty() && NeedsAuth(req) && !Authorized(req, options.auth_token)) {
     HttpResponse res = JsonError(401, "unauthorized: send \"Authorization: Bearer <server.auth_token>\"");
     res.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"log-capturer\"");
-    return res;
+    return respond(std::move(res));
   }
   auto route = routes.find(req.path);
-  if (route == routes.end()) return JsonError(404, "no route for " + req.path);
+  if (route == routes.end()) return respond(JsonError(404, "no route for " + req.path));
   const auto& methods = route->second.by_method;
   auto handler = methods.find(req.method);
   if (handler == methods.end() && req.method == "HEAD") handler = methods.find("GET");
@@ -158,18 +166,18 @@ HttpResponse ServerState::Handle(const HttpRequest& req) {
     }
     HttpResponse res = JsonError(405, "method " + req.method + " not allowed on " + req.path);
     res.headers.emplace_back("Allow", allow);
-    return res;
+    return respond(std::move(res));
   }
   try {
-    return handler->second(req);
+    handler->second(req, respond);
   } catch (const std::exception& e) {
     counters.handler_errors.fetch_add(1, std::memory_order_relaxed);
     spdlog::error("http: handler for {} {} threw: {}", req.method, req.path, e.what());
-    return JsonError(500, std::string("internal error: ") + e.what());
+    respond(JsonError(500, std::string("internal error: ") + e.what()));
   } catch (...) {
     counters.handler_errors.fetch_add(1, std::memory_order_relaxed);
     spdlog::error("http: handler for {} {} threw a non-exception", req.method, req.path);
-    return JsonError(500, "internal error");
+    respond(JsonError(500, "internal error"));
   }
 }
 
@@ -203,6 +211,9 @@ class Session : public std::enable_shared_from_this<Session> {
     buffer_.reserve(kReadBufferBytes);
     ReadHeader();
   }
+
+  // At Stop: releases the self-reference of a session still waiting for its answer.
+  std::shared_ptr<Session> TakeAwaiting() { return std::move(awaiting_); }
 
   // Closes the socket now; pending operations complete with operation_aborted.
   void Close() {
@@ -293,15 +304,36 @@ class Session : public std::enable_shared_from_this<Session> {
       req.headers.emplace_back(ToLower(Sv(field.name_string())), std::string(Sv(field.value())));
     }
     req.body = std::move(msg.body());
-    bool keep_alive = msg.keep_alive();
-    unsigned version = msg.version();
+    const bool keep_alive = msg.keep_alive();
+    const unsigned version = msg.version();
+    const bool head = req.method == "HEAD";
 
-    HttpResponse response = state_->Handle(req);
+    // The session keeps itself alive while the answer is pending (no I/O holds it meanwhile);
+    // the responder holds only a weak reference, so it can outlive the server harmlessly, and
+    // the answer is always written on the server thread.
+    awaiting_ = shared_from_this();
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    std::weak_ptr<Session> weak = awaiting_;
+    std::shared_ptr<ServerState> state = state_;
+    HttpResponder respond = [weak, state, answered, keep_alive, version, head](HttpResponse response) {
+      if (answered->exchange(true)) return;
+      std::lock_guard lock(state->post_mu);
+      if (state->ioc == nullptr) return;
+      asio::post(*state->ioc, [weak, response = std::move(response), keep_alive, version, head]() mutable {
+        if (auto self = weak.lock()) self->Answer(std::move(response), keep_alive, version, head);
+      });
+    };
+    state_->Handle(req, respond);
+  }
+
+  void Answer(HttpResponse response, bool keep_alive, unsigned version, bool head) {
+    std::shared_ptr<Session> self = std::move(awaiting_);
+    if (!self || !stream_.socket().is_open()) return;
     for (const auto& [name, value] : response.headers) {
       if (IEquals(name, "connection") && IEquals(value, "close")) keep_alive = false;
     }
     res_ = {};
-    FillResponse(std::move(response), req.method == "HEAD", version);
+    FillResponse(std::move(response), head, version);
     res_.keep_alive(keep_alive);
     Write(/*close_after=*/!keep_alive, /*linger=*/false);
   }
@@ -368,6 +400,7 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::empty_body> continue_;
   std::shared_ptr<ServerState> state_;
   std::list<Session*>::iterator self_;
+  std::shared_ptr<Session> awaiting_;  // set while an answer is pending (see Dispatch)
   bool rejecting_;
   std::array<char, 4096> discard_;
 };
@@ -447,8 +480,15 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::Route(std::string method, std::string path, HttpHandler handler) {
+void HttpServer::RouteAsync(std::string method, std::string path, HttpAsyncHandler handler) {
   impl_->state->routes[std::move(path)].by_method[std::move(method)] = std::move(handler);
+}
+
+void HttpServer::Route(std::string method, std::string path, HttpHandler handler) {
+  RouteAsync(std::move(method), std::move(path),
+             [handler = std::move(handler)](const HttpRequest& req, const HttpResponder& respond) {
+               respond(handler(req));
+             });
 }
 
 Status HttpServer::Start() {
@@ -489,6 +529,10 @@ Status HttpServer::Start() {
   im.bound_port = im.acceptor.local_endpoint(ec).port();
 
   im.DoAccept();
+  {
+    std::lock_guard lock(im.state->post_mu);
+    im.state->ioc = &im.ioc;
+  }
   im.thread = std::thread([&im] {
     for (;;) {
       try {
@@ -515,10 +559,17 @@ void HttpServer::Stop() {
     ErrorCode ignored;
     im.acceptor.close(ignored);
     im.accept_retry.cancel();
-    for (Session* session : im.state->sessions) session->Close();
+    std::vector<std::shared_ptr<Session>> awaiting;
+    for (Session* session : im.state->sessions) {
+      session->Close();
+      if (auto self = session->TakeAwaiting()) awaiting.push_back(std::move(self));
+    }
+    awaiting.clear();  // destroyed here, on the server thread, after the loop over the list
     im.ioc.stop();  // handlers still queued are destroyed, not run, with the io_context
   });
   im.thread.join();
+  std::lock_guard lock(im.state->post_mu);
+  im.state->ioc = nullptr;  // late responders now do nothing
 }
 
 uint16_t HttpServer::port() const { return impl_->bound_port.load(); }

@@ -67,6 +67,13 @@ struct HttpResponse {
 
 // Runs on the server thread; see "Threading" above. May throw (-> 500).
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// Answers a request later. Call it exactly once, from any thread; calls after the first, or after
+// the server stopped, are ignored.
+using HttpResponder = std::function<void(HttpResponse)>;
+// An asynchronous handler: runs on the server thread like HttpHandler (quick, non-blocking), but
+// answers through `respond`, possibly later from another thread. Meanwhile the connection waits
+// and the server serves other connections. May throw before calling respond (-> 500).
+using HttpAsyncHandler = std::function<void(const HttpRequest&, HttpResponder respond)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  // an address ("0.0.0.0", "::1") or a resolvable name
@@ -96,6 +103,8 @@ class HttpServer {
   // Registers a handler for an exact (method, path); a later registration of the same pair
   // replaces the earlier one. Only before Start().
   void Route(std::string method, std::string path, HttpHandler handler);
+  // The same for a handler that answers later (see HttpAsyncHandler).
+  void RouteAsync(std::string method, std::string path, HttpAsyncHandler handler);
 
   // Binds and listens, then serves on a thread of its own. On failure (address in use, bad host,
   // permission) returns a Status naming the address and the reason, and starts nothing.

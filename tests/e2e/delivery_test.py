@@ -366,6 +366,25 @@ def test_shutdown_keeps_the_rest_for_the_next_start(binary, workdir):
         check(code == 0, f"exit code {code} after SIGTERM:\n{agent.log_tail()}")
 
 
+def test_http_ingest_answers_202_once_durable(binary, workdir):
+    """With the disk buffer on, POST /api/v1/logs answers 202 only once the events are durable in
+    the buffer, even while the sink is down; they are delivered when it is back."""
+    with Receiver(SUITE.args.receiver, os.path.join(workdir, "rx")) as rx:
+        agent, _ = http_agent(binary, workdir, rx)
+        agent.start()
+        rx.control(mode="refuse")
+        body = "\n".join(json.dumps({"message": f"h {i:09d} {PAYLOAD}"}) for i in range(500)).encode()
+        for _ in range(4):
+            status, text = agent.request("POST", "/api/v1/logs", body, {"Content-Type": "application/x-ndjson"})
+            check(status == 202, f"POST /api/v1/logs -> {status} {text}")
+            answer = json.loads(text)
+            check(answer.get("durable") is True and answer.get("accepted") == 500, f"answer: {answer}")
+        rx.control(mode="ok")
+        wait_until(lambda: rx.stats()["lines"] >= 2000, 60, "the 2000 ingested events at the receiver")
+        code = agent.stop()
+        check(code == 0, f"exit code {code} after SIGTERM:\n{agent.log_tail()}")
+
+
 SCALE_FACTOR = float(os.environ.get("LOGCAP_E2E_SCALE", "1.0"))
 
 if __name__ == "__main__":
@@ -373,7 +392,7 @@ if __name__ == "__main__":
     if not SUITE.args.receiver:
         print("FAIL: --receiver (the http-receiver binary) is required")
         raise SystemExit(1)
-    for test in (test_500_429_and_poison_lines_go_to_the_dlq, test_shutdown_keeps_the_rest_for_the_next_start,
+    for test in (test_http_ingest_answers_202_once_durable, test_500_429_and_poison_lines_go_to_the_dlq, test_shutdown_keeps_the_rest_for_the_next_start,
                  test_corrupt_buffer_is_counted_and_the_rest_delivered, test_disk_full_under_the_buffer,
                  test_receiver_down_for_a_minute, test_kill9_at_random_moments_with_rotation):
         SUITE.run(test)

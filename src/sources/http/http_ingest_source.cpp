@@ -97,9 +97,15 @@ Status HttpIngestSource::Start(const SourceContext& context) {
 }
 
 IngestResponse HttpIngestSource::Ingest(std::string_view body) {
+  IngestResponse answer;
+  Ingest(body, [&answer](IngestResponse r) { answer = std::move(r); });
+  return answer;
+}
+
+void HttpIngestSource::Ingest(std::string_view body, Done done) {
   if (stopping_.load() || output_ == nullptr) {
     ++refused_requests_;
-    return {503, "{\"error\":\"the agent is stopping\"}"};
+    return done({503, "{\"error\":\"the agent is stopping\"}"});
   }
   // One object (possibly pretty-printed), else NDJSON: one object per line.
   std::vector<rapidjson::Document> documents(1);
@@ -138,7 +144,7 @@ IngestResponse HttpIngestSource::Ingest(std::string_view body) {
     std::string list = "[";
     for (size_t i = 0; i < errors.size() && i < kMaxErrorsReported; ++i) list += (i ? "," : "") + Quoted(errors[i]);
     list += "]";
-    return {400, JsonObject().AddRaw("error", "\"invalid request: nothing was accepted\"").AddRaw("problems", list).Take()};
+    return done({400, JsonObject().AddRaw("error", "\"invalid request: nothing was accepted\"").AddRaw("problems", list).Take()});
   }
 
   // One batch for the request: messages copied into one block, labels as event attributes.
@@ -170,18 +176,30 @@ IngestResponse HttpIngestSource::Ingest(std::string_view body) {
   batch.RetainBlock(std::move(block));
 
   const size_t n = batch.size();
-  switch (output_->TryPush(std::move(batch))) {
-    case BatchConsumer::Offer::kAccepted:
-      accepted_events_ += n;
-      return {202, JsonObject().Add("accepted", n).Take()};
-    case BatchConsumer::Offer::kFull:
-      ++refused_requests_;
-      return {429, "{\"error\":\"the pipeline is full, retry later\"}"};
-    case BatchConsumer::Offer::kClosed:
-      break;
+  // With wait_for_durable, the answer waits for the batch's acknowledgement: the disk buffer gives
+  // it once the batch is fdatasync'ed. The token answers exactly once, whatever happens.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  if (wait_for_durable_) {
+    batch.AddAck(std::make_shared<AckToken>([done, n, answered](DeliveryOutcome outcome) {
+      if (answered->exchange(true)) return;
+      if (outcome == DeliveryOutcome::kDelivered) {
+        done({202, JsonObject().Add("accepted", n).Add("durable", true).Take()});
+      } else {
+        done({503, "{\"error\":\"the events could not be stored durably; nothing was kept, send them again\"}"});
+      }
+    }));
   }
+  const BatchConsumer::Offer offer = output_->TryPush(std::move(batch));
+  if (offer == BatchConsumer::Offer::kAccepted) {
+    accepted_events_ += n;
+    if (!wait_for_durable_) done({202, JsonObject().Add("accepted", n).Take()});
+    return;
+  }
+  // Refused: the batch (and its token, which would answer 503) is still ours; answer precisely.
+  answered->store(true);
   ++refused_requests_;
-  return {503, "{\"error\":\"the agent is stopping\"}"};
+  if (offer == BatchConsumer::Offer::kFull) return done({429, "{\"error\":\"the pipeline is full, retry later\"}"});
+  done({503, "{\"error\":\"the agent is stopping\"}"});
 }
 
 std::string HttpIngestSource::StatsJson() const {

@@ -5,9 +5,12 @@
 // is invalid the answer is 400 listing the problems, and nothing of the request is taken, so a
 // client can fix and resend without duplicating. A valid request becomes one batch, offered to the
 // pipeline without waiting (the HTTP thread never blocks):
-//   202 {"accepted":N}           taken (with the disk buffer on, durably: issue 3)
+//   202 {"accepted":N}           taken; with wait_for_durable (the disk buffer is on) the answer
+//                                comes only once the batch is durable in the buffer
+//                                ("durable":true), so a 202 is a promise (CONTRACT §5)
 //   429 + Retry-After: 1         the queue is full under `backpressure: block`
-//   503                          the agent is stopping
+//   503                          the agent is stopping, or the batch could not be stored durably
+//                                (nothing is promised: the client should send it again)
 // Fields: message (string, required); level (string: trace..fatal and common aliases);
 // timestamp (RFC 3339 string, or a number of seconds since the epoch), else the receive time;
 // labels (an object of string values). Events carry source_type "http", source_id "http-ingest".
@@ -16,6 +19,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,12 +46,19 @@ class HttpIngestSource : public Source {
   Status Finish() override { return Status::Ok(); }
   std::string StatsJson() const override;
 
+  using Done = std::function<void(IngestResponse)>;
+  // Answers through done: at once, or (wait_for_durable) once the batch is durable, from the
+  // thread that made it so.
+  void Ingest(std::string_view body, Done done);
+  // The same, waiting for the answer (tests; only sensible without wait_for_durable).
   IngestResponse Ingest(std::string_view body);
+  void set_wait_for_durable(bool wait) { wait_for_durable_ = wait; }
 
  private:
   std::string name_ = kName;
   std::shared_ptr<const SourceInfo> info_;
   BatchConsumer* output_ = nullptr;
+  bool wait_for_durable_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> accepted_events_{0};
   std::atomic<uint64_t> invalid_requests_{0};

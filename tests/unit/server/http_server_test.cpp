@@ -13,7 +13,10 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -184,6 +187,11 @@ class HttpServerTest : public ::testing::Test {
       return HttpResponse::Text(200, req.method + "|" + req.path + "|" + req.query);
     });
     server_->Route("GET", "/boom", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("kaboom"); });
+    // Answers later, from another thread, when the test releases it; counts calls.
+    server_->RouteAsync("POST", "/later", [this](const HttpRequest& req, HttpResponder respond) {
+      std::lock_guard lock(later_mu_);
+      later_.push_back({req.body, std::move(respond)});
+    });
     server_->Route("GET", "/bye", [](const HttpRequest&) {
       HttpResponse r = HttpResponse::Text(200, "bye");
       r.headers.emplace_back("Connection", "close");
@@ -199,9 +207,61 @@ class HttpServerTest : public ::testing::Test {
   }
 
   uint16_t port() const { return server_->port(); }
+  size_t LaterCount() {
+    std::lock_guard lock(later_mu_);
+    return later_.size();
+  }
+  HttpResponder TakeLater(size_t i) {
+    std::lock_guard lock(later_mu_);
+    return later_.at(i).second;
+  }
 
   std::unique_ptr<HttpServer> server_;
+  std::mutex later_mu_;
+  std::vector<std::pair<std::string, HttpResponder>> later_;
 };
+
+template <typename Pred>
+bool WaitUntil(Pred pred) {
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > limit) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+TEST_F(HttpServerTest, AsyncRouteAnswersFromAnotherThreadWhileOthersAreServed) {
+  StartServer();
+  Client waiting(port());
+  ASSERT_TRUE(waiting.Send(Post("/later", "first")));
+  ASSERT_TRUE(WaitUntil([&] { return LaterCount() == 1; }));
+  // The server is not blocked by the pending answer.
+  Client other(port());
+  EXPECT_EQ(other.Request(Get("/health")).status, 200);
+  HttpResponder respond = TakeLater(0);
+  std::thread([respond] { respond(HttpResponse::Json(202, R"({"durable":true})")); }).join();
+  Reply r = waiting.Read();
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body, R"({"durable":true})");
+  // A second call is ignored, and the connection keeps serving.
+  respond(HttpResponse::Json(500, "{}"));
+  EXPECT_EQ(waiting.Request(Get("/health")).status, 200);
+}
+
+TEST_F(HttpServerTest, AResponderCalledAfterStopDoesNothing) {
+  StartServer();
+  Client waiting(port());
+  ASSERT_TRUE(waiting.Send(Post("/later", "x")));
+  ASSERT_TRUE(WaitUntil([&] { return LaterCount() == 1; }));
+  HttpResponder respond = TakeLater(0);
+  server_->Stop();
+  respond(HttpResponse::Json(202, "{}"));  // must not crash or touch the stopped server
+  server_.reset();
+  respond(HttpResponse::Json(202, "{}"));  // nor after it is destroyed
+  EXPECT_FALSE(waiting.Read().ok);         // the connection was closed without an answer
+}
 
 TEST_F(HttpServerTest, RoutesReachTheirHandlerWithPathAndQuery) {
   StartServer();
