@@ -298,7 +298,7 @@ std::vector<Option> BuildOptions() {
          [](auto& c) -> auto& { return c.sinks.http.enabled; }),
     Required("sinks.http.url", "Full URL of the endpoint (http:// or https://).",
              [](auto& c) -> auto& { return c.sinks.http.url; }),
-    Enum("sinks.http.compression", "Request body compression.", {"gzip", "none"},
+    Enum("sinks.http.compression", "Request body compression: gzip (level 1, about 9x smaller, about 8 CPU-seconds per GiB of NDJSON) or none.", {"none", "gzip"},
          [](auto& c) -> auto& { return c.sinks.http.compression; }),
     Enum("sinks.http.auth.type", "Authentication: none, basic (username, password) or bearer (token).",
          {"none", "basic", "bearer"}, [](auto& c) -> auto& { return c.sinks.http.auth.type; }),

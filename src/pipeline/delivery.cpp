@@ -1,4 +1,5 @@
 #include "pipeline/delivery.h"
+#include "core/thread_name.h"
 
 #include <spdlog/spdlog.h>
 
@@ -132,7 +133,10 @@ Status Delivery::Start() {
     Status s = runner->Start();
     if (!s.ok()) return s;
   }
-  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  maintenance_ = std::thread([this] {
+    SetCurrentThreadName("delivery-maint");
+    MaintenanceLoop();
+  });
   return Status::Ok();
 }
 
@@ -287,7 +291,10 @@ Status Delivery::StartReplay(const std::string& sink, const std::string& reason,
   if (replay_thread_.joinable()) replay_thread_.join();
   replay_running_ = true;
   replay_state_ = JsonObject().AddString("status", "running").AddString("sink", sink).AddString("reason", reason).Take();
-  replay_thread_ = std::thread([this, sink, reason, max_entries] { RunReplay(sink, reason, max_entries); });
+  replay_thread_ = std::thread([this, sink, reason, max_entries] {
+    SetCurrentThreadName("dlq-replay");
+    RunReplay(sink, reason, max_entries);
+  });
   return Status::Ok();
 }
 

@@ -1,4 +1,5 @@
 #include "pipeline/dispatcher.h"
+#include "core/thread_name.h"
 #include "core/json_object.h"
 
 #include <spdlog/spdlog.h>
@@ -46,7 +47,10 @@ Dispatcher::~Dispatcher() {
 }
 
 void Dispatcher::Start() {
-  for (size_t i = 0; i < worker_count_; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (size_t i = 0; i < worker_count_; ++i) workers_.emplace_back([this, i] {
+      SetCurrentThreadName("dispatch-" + std::to_string(i));
+      WorkerLoop();
+    });
 }
 
 prometheus::Counter& Dispatcher::CapturedCounter(const EventBatch& batch) {

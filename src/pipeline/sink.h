@@ -84,6 +84,10 @@ class Sink {
   virtual SinkResult Flush() = 0;
   // Releases resources; called after the last Flush.
   virtual void Stop() = 0;
+  // The most batches the runner hands to one WriteGroup call. Group commit amortises an fsync
+  // (local files); a sink that holds every batch of a group encoded at once (HTTP) keeps it small
+  // to bound its memory.
+  virtual size_t max_group_batches() const { return 64; }
   // A JSON object with this sink's own counters, for GET /api/v1/stats ("{}" if none).
   virtual std::string StatsJson() const { return "{}"; }
 };

@@ -1,4 +1,5 @@
 #include "pipeline/sink_runner.h"
+#include "core/thread_name.h"
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +15,22 @@ namespace logcap {
 namespace {
 constexpr Nanos kFailureLogInterval = 30 * kNanosPerSecond;
 constexpr Nanos kTakeWaitSlice = 100 * kNanosPerMilli;
+
+// How many events of batch a result refuses for good. A sink's list may (by a bug) repeat an index
+// or name one past the end: those are ignored, so every refused event is counted (and stored) once.
+size_t CountRefused(const EventBatch& batch, const SinkResult& result) {
+  if (result.verdict == SinkVerdict::kReject) return batch.size();
+  if (result.verdict != SinkVerdict::kOk) return 0;
+  std::vector<bool> seen(batch.size(), false);
+  size_t count = 0;
+  for (const RejectedEvent& r : result.rejected) {
+    if (r.index < seen.size() && !seen[r.index]) {
+      seen[r.index] = true;
+      ++count;
+    }
+  }
+  return count;
+}
 }  // namespace
 
 SinkRunner::SinkRunner(std::unique_ptr<Sink> sink, std::unique_ptr<SinkFeed> feed, DeadLetterQueue* dlq,
@@ -44,7 +61,10 @@ Status SinkRunner::Start() {
   Status s = sink_->Start();
   if (!s.ok()) return Status::Unavailable("sink " + sink_->name() + ": " + s.ToString());
   started_ = true;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("sink-" + sink_->name());
+    Run();
+  });
   return Status::Ok();
 }
 
@@ -108,20 +128,24 @@ std::string SinkRunner::last_error() const {
 }
 
 void SinkRunner::DeliverWithRetries(const std::vector<const EventBatch*>& batches,
-                                    std::vector<SinkResult>& final_results, uint32_t* attempts) {
+                                    std::vector<SinkResult>& final_results, std::vector<uint32_t>* attempts) {
   final_results.assign(batches.size(), SinkResult());
+  attempts->assign(batches.size(), 0);
+  uint32_t rounds = 0;  // WriteGroup calls, for the log
   std::vector<size_t> pending(batches.size());
   for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
   std::vector<const EventBatch*> group;
   std::vector<SinkResult> results;
   RetryBackoff backoff(options_.retry_base_delay, options_.retry_max_delay);
-  *attempts = 0;
   for (;;) {
     group.clear();
-    for (size_t i : pending) group.push_back(batches[i]);
+    for (size_t i : pending) {
+      group.push_back(batches[i]);
+      ++(*attempts)[i];
+    }
     results.assign(group.size(), SinkResult());
     breaker_.BeforeAttempt();
-    ++*attempts;
+    ++rounds;
     sink_->WriteGroup(group, results);
 
     std::vector<size_t> still;
@@ -142,7 +166,7 @@ void SinkRunner::DeliverWithRetries(const std::vector<const EventBatch*>& batche
     if (still.empty()) {
       breaker_.OnSuccess();
       if (failing_.exchange(false, std::memory_order_relaxed)) {
-        spdlog::info("sink {}: recovered after {} attempts", sink_->name(), *attempts);
+        spdlog::info("sink {}: recovered after {} attempts", sink_->name(), rounds);
         SetLastError("");
       }
       return;
@@ -167,10 +191,10 @@ void SinkRunner::DeliverWithRetries(const std::vector<const EventBatch*>& batche
       spdlog::error("sink {}: the far side refuses us because of its configuration or ours ({}); no data is "
                     "dropped, {} events wait; fix the sink's url, credentials or permissions. Retrying every {} s",
                     sink_->name(), why.ToString(), still_events, delay / kNanosPerSecond);
-    } else if (opened || *attempts == 1 || now - last_failure_log_ >= kFailureLogInterval) {
+    } else if (opened || rounds == 1 || now - last_failure_log_ >= kFailureLogInterval) {
       last_failure_log_ = now;
       spdlog::warn("sink {}: delivery failed ({}), {} events wait; retrying in {} ms (attempt {}, circuit {})",
-                   sink_->name(), why.ToString(), still_events, delay / kNanosPerMilli, *attempts,
+                   sink_->name(), why.ToString(), still_events, delay / kNanosPerMilli, rounds,
                    CircuitStateName(breaker_.state()));
     }
     SleepForRetry(delay);
@@ -180,8 +204,8 @@ void SinkRunner::DeliverWithRetries(const std::vector<const EventBatch*>& batche
 
 DeliveryOutcome SinkRunner::DeadLetter(const EventBatch& batch, const SinkResult& result, uint32_t attempts,
                                        Nanos first_attempt) {
-  const bool whole = result.verdict == SinkVerdict::kReject;
-  const size_t count = whole ? batch.size() : result.rejected.size();
+  const size_t count = CountRefused(batch, result);
+  // Nothing valid to store (e.g. only out-of-range indices): the batch counts as delivered.
   if (count == 0) return DeliveryOutcome::kDelivered;
   rejected_events_ += count;
   sent_failed_->Increment(static_cast<double>(count));
@@ -204,11 +228,15 @@ DeliveryOutcome SinkRunner::DeadLetter(const EventBatch& batch, const SinkResult
       entry.event_json = dlq_scratch_;
       entries.push_back(std::move(entry));
     };
-    if (whole) {
+    if (result.verdict == SinkVerdict::kReject) {
       for (const Event& e : batch.events()) add(e, result.reason, result.status.ToString());
     } else {
+      std::vector<bool> added(batch.size(), false);  // the first mention of an index wins
       for (const RejectedEvent& r : result.rejected) {
-        if (r.index < batch.size()) add(batch.events()[r.index], r.reason, r.error);
+        if (r.index < batch.size() && !added[r.index]) {
+          added[r.index] = true;
+          add(batch.events()[r.index], r.reason, r.error);
+        }
       }
     }
     stored = dlq_->Append(entries);
@@ -233,7 +261,7 @@ void SinkRunner::DeliverFeedGroup(std::vector<FeedItem>& items) {
   batches.reserve(items.size());
   for (const FeedItem& item : items) batches.push_back(item.batch.get());
   std::vector<SinkResult> results;
-  uint32_t attempts = 0;
+  std::vector<uint32_t> attempts;
   DeliverWithRetries(batches, results, &attempts);
   const Nanos finished = MonotonicNowNanos();
   const double seconds = static_cast<double>(finished - started) / kNanosPerSecond;
@@ -247,18 +275,19 @@ void SinkRunner::DeliverFeedGroup(std::vector<FeedItem>& items) {
     DeliveryOutcome outcome = DeliveryOutcome::kDelivered;
     switch (result.verdict) {
       case SinkVerdict::kOk: {
-        const size_t delivered = batch.size() - std::min(batch.size(), result.rejected.size());
+        const size_t refused = CountRefused(batch, result);
+        const size_t delivered = batch.size() - refused;
         delivered_events_ += delivered;
         sent_success_->Increment(static_cast<double>(delivered));
         const Nanos oldest = batch.OldestReadTime();
         if (oldest != 0 && delivered != 0) {
           e2e_latency_->Observe(static_cast<double>(std::max<Nanos>(0, wall_now - oldest)) / kNanosPerSecond);
         }
-        if (!result.rejected.empty()) outcome = DeadLetter(batch, result, attempts, first_attempt);
+        if (refused != 0) outcome = DeadLetter(batch, result, attempts[i], first_attempt);
         break;
       }
       case SinkVerdict::kReject:
-        outcome = DeadLetter(batch, result, attempts, first_attempt);
+        outcome = DeadLetter(batch, result, attempts[i], first_attempt);
         break;
       case SinkVerdict::kRetry:  // gave up at the shutdown deadline
         failed_events_ += batch.size();
@@ -277,11 +306,12 @@ void SinkRunner::DeliverReplays() {
   for (Replay& replay : replays) {
     std::vector<const EventBatch*> batches{replay.batch.get()};
     std::vector<SinkResult> results;
-    uint32_t attempts = 0;
+    std::vector<uint32_t> attempts;
     DeliverWithRetries(batches, results, &attempts);
     const SinkResult& result = results.front();
     if (result.ok()) {
-      const size_t delivered = replay.batch->size() - std::min(replay.batch->size(), result.rejected.size());
+      const size_t refused = CountRefused(*replay.batch, result);
+      const size_t delivered = replay.batch->size() - refused;
       delivered_events_ += delivered;
       sent_success_->Increment(static_cast<double>(delivered));
     }
@@ -290,12 +320,13 @@ void SinkRunner::DeliverReplays() {
 }
 
 void SinkRunner::Run() {
+  const size_t group = std::clamp<size_t>(sink_->max_group_batches(), 1, kMaxGroupBatches);
   std::vector<FeedItem> items;
-  items.reserve(kMaxGroupBatches);
+  items.reserve(group);
   for (;;) {
     DeliverReplays();
     if (PastDeadline()) break;
-    const size_t n = feed_->Take(items, kMaxGroupBatches, MonotonicNowNanos() + kTakeWaitSlice);
+    const size_t n = feed_->Take(items, group, MonotonicNowNanos() + kTakeWaitSlice);
     if (n == 0) {
       if (feed_->Exhausted()) break;
       continue;

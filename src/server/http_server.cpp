@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "server/http_server.h"
+#include "core/thread_name.h"
 
 #include <algorithm>
 #include <array>
@@ -534,6 +535,7 @@ Status HttpServer::Start() {
     im.state->ioc = &im.ioc;
   }
   im.thread = std::thread([&im] {
+    SetCurrentThreadName("http-server");
     for (;;) {
       try {
         im.ioc.run();

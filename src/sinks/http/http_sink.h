@@ -35,6 +35,7 @@
 // Threads: Start/WriteGroup/Write/Flush/Stop from the runner's thread; StatsJson from any thread.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -76,6 +77,9 @@ class HttpSink final : public Sink {
   void WriteGroup(std::span<const EventBatch* const> group, std::span<SinkResult> results) override;
   SinkResult Write(const EventBatch& batch) override;
   SinkResult Flush() override { return SinkResult::Ok(); }
+  // Every batch of a group is encoded (and compressed) before the first request goes out: a
+  // couple of rounds of requests in flight keep the connections busy without holding 64 bodies.
+  size_t max_group_batches() const override { return 2 * std::max<size_t>(1, config_.max_in_flight); }
   // Closes the connections. Idempotent.
   void Stop() override;
   std::string StatsJson() const override;

@@ -1,4 +1,5 @@
 #include "sinks/local_file/gzip_worker.h"
+#include "core/thread_name.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -110,7 +111,10 @@ void GzipWorker::Start() {
   stopping_ = false;
   cancel_.store(false);
   running_ = true;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("file-gzip");
+    Run();
+  });
 }
 
 bool GzipWorker::TryEnqueue(Job job) {

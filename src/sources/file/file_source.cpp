@@ -1,4 +1,5 @@
 #include "sources/file/file_source.h"
+#include "core/thread_name.h"
 #include "core/json_object.h"
 
 #include <poll.h>
@@ -104,7 +105,10 @@ Status FileSource::Start(const SourceContext& context) {
   next_flush_ = now + flush_interval_;
   started_ = true;
   spdlog::info("file source {}: started, {} files open", name_, files_.size());
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("file-reader");
+    Run();
+  });
   return Status::Ok();
 }
 
