@@ -48,7 +48,8 @@ bench: deps
 	@cmake -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DLOGCAP_BUILD_BENCH=ON >/dev/null
 	@cmake --build $(BENCH_DIR) -j$(JOBS)
 	@for b in $(BENCH_DIR)/*_bench; do echo "== $$b"; $$b --benchmark_min_time=0.5; done
-	python3 bench/run_pipeline.py --binary $(BENCH_DIR)/log-capturer --loggen $(BENCH_DIR)/loggen
+	python3 bench/run_pipeline.py --binary $(BENCH_DIR)/log-capturer --loggen $(BENCH_DIR)/loggen \
+		--receiver $(BENCH_DIR)/http-receiver --runs 5
 	python3 bench/idle_files.py --binary $(BENCH_DIR)/log-capturer
 
 clean:

@@ -1,16 +1,27 @@
 #!/usr/bin/env python3
 """End-to-end pipeline benchmark: the whole agent over a generated input file.
 
-For each scenario (file -> null, file -> local_file as JSON) and each of N runs (default 3):
+Scenarios (--scenarios; all by default, the http ones only when the http-receiver is built):
+  null              file -> null
+  local_file        file -> local_file (json)
+  http              file -> http sink (NDJSON, no compression: the default) -> http-receiver,
+                    disk buffer off
+  http_buffer       the same with the disk buffer on (compression none, default sync_interval)
+  http_buffer_zstd  the same with the disk buffer on, zstd records
+  http_gzip_buffer  file -> http sink with gzip, disk buffer on
+Runs are interleaved: run 1 of every scenario, then run 2 of every scenario, ... so that drift of
+a noisy machine touches every scenario alike. For each run:
   1. writes a config (CONTRACT §3) into a fresh temp dir: file_monitor.include = [the input],
      read_from: beginning, positions and data_dir in the temp dir, the API server on a free
      loopback port, the scenario's sink enabled and every other sink disabled,
-     disk_buffer.enabled: false;
-  2. starts `log-capturer --config CFG`;
-  3. polls GET /metrics until log_capturer_logs_sent_total{sink=<sink>,status="success"} reaches
+     disk_buffer.enabled: false unless the scenario turns it on;
+  2. http scenarios: starts a fresh `http-receiver` (no --store: it only counts) on free ports;
+  3. starts `log-capturer --config CFG`;
+  4. polls GET /metrics until log_capturer_logs_sent_total{sink=<sink>,status="success"} reaches
      the input's line count;
-  4. at that moment reads utime+stime from /proc/PID/stat (the agent runs no children) and VmHWM
-     from /proc/PID/status, then stops the agent with SIGTERM.
+  5. at that moment reads utime+stime from /proc/PID/stat (the agent runs no children) and VmHWM
+     from /proc/PID/status (and the receiver's utime+stime), then stops the agent with SIGTERM;
+     http scenarios then check the receiver's GET /_stats `lines` >= the line count.
 
 Figures (the median of the runs, each figure taken separately):
   lines/s, MiB/s     input lines (bytes) / elapsed, where elapsed runs from process start (spawn)
@@ -18,6 +29,10 @@ Figures (the median of the runs, each figure taken separately):
                      one poll interval (--poll-interval, 50 ms) of slack; it excludes shutdown.
   CPU-s per GiB      (utime + stime of the agent at that moment) / (input bytes / 2^30)
   peak RSS MiB       VmHWM / 1024
+  receiver CPU-s     utime + stime of the http-receiver at the same moment (the machine's other
+                     consumer: it shares the 2 cores with the agent)
+After the table come the ratios of paired scenarios (buffer on / buffer off, ...): the ratio of
+the medians and the median of the per-round ratios (runs of one round ran back to back).
 
 The input is generated once with loggen (2,000,000 lines, ~216 bytes a line, like
 reference/peers.md) and is in the page cache for every run. Python standard library only.
@@ -48,16 +63,43 @@ REPO = Path(__file__).resolve().parent.parent
 MIB = 1 << 20
 GIB = 1 << 30
 
-# scenario name -> sink key in sinks: (also the expected `sink` label of the metrics)
+# scenario name -> sink: the key in sinks: (also the expected `sink` label of the metrics);
+# sink_config: keys of that sink's section; disk_buffer: the disk_buffer section.
+_BUFFER_OFF = {"enabled": False}
 SCENARIOS = {
     "null": {"title": "file -> null", "sink": "null"},
     "local_file": {"title": "file -> local_file (json)", "sink": "local_file"},
+    # The http sink's default (no compression), like Fluent Bit's tail -> HTTP JSON reference.
+    "http": {"title": "file -> http, buffer off", "sink": "http",
+             "sink_config": {"compression": "none"}},
+    "http_buffer": {"title": "file -> http, buffer on", "sink": "http",
+                    "sink_config": {"compression": "none"},
+                    "disk_buffer": {"enabled": True, "compression": "none"}},
+    "http_buffer_zstd": {"title": "file -> http, buffer on (zstd)", "sink": "http",
+                         "sink_config": {"compression": "none"},
+                         "disk_buffer": {"enabled": True, "compression": "zstd"}},
+    "http_gzip_buffer": {"title": "file -> http (gzip), buffer on", "sink": "http",
+                         "sink_config": {"compression": "gzip"},
+                         "disk_buffer": {"enabled": True, "compression": "none"}},
 }
-# Targets from reference/peers.md ("three times Fluent Bit's best CPU cost, half its memory").
+# Targets: key -> (">=" or "<=", bound). file -> file and memory from reference/peers.md ("three
+# times Fluent Bit's best CPU cost, half its memory"); http_buffer from the disk buffer issue.
+_RSS = {"peak_rss_mib": ("<=", 64.0)}
 TARGETS = {
-    "local_file": {"cpu_s_per_gib": 2.0, "peak_rss_mib": 64.0},
-    "null": {"peak_rss_mib": 64.0},
+    "null": dict(_RSS),
+    "local_file": {"cpu_s_per_gib": ("<=", 2.0), **_RSS},
+    "http": dict(_RSS),
+    "http_buffer": {"lines_per_s": (">=", 1_000_000), "cpu_s_per_gib": ("<=", 4.5), **_RSS},
+    "http_buffer_zstd": dict(_RSS),
+    "http_gzip_buffer": dict(_RSS),
 }
+# Ratios printed after the table: (label, numerator scenario, denominator scenario, targets), the
+# targets on the ratio of the medians: the disk buffer may cost at most 25 % of the throughput.
+RATIOS = [
+    ("disk buffer on / off", "http_buffer", "http", {"lines_per_s": (">=", 0.75)}),
+    ("disk buffer zstd on / off", "http_buffer_zstd", "http", {}),
+    ("http gzip / none, buffer on", "http_gzip_buffer", "http_buffer", {}),
+]
 SENT_METRIC = "log_capturer_logs_sent_total"
 
 
@@ -134,6 +176,33 @@ def parse_proc_stat_cpu_ticks(text):
     return int(fields[11]) + int(fields[12])
 
 
+def read_cpu_s(pid):
+    """utime + stime of a live process, in seconds."""
+    return parse_proc_stat_cpu_ticks(Path("/proc/%d/stat" % pid).read_text()) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid, top=8):
+    """[[name, cpu_s], ...] of the process's live threads, busiest first (at most `top`): which
+    threads did the work, seen from outside. name is the thread's comm, "" when it is the process's
+    own (an unnamed thread). Exited threads are missing (their CPU is in the total)."""
+    threads = []
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+        process = Path("/proc/%d/comm" % pid).read_text().rstrip("\n")
+    except OSError:
+        return []
+    for tid in tids:
+        try:
+            text = Path("/proc/%d/task/%s/stat" % (pid, tid)).read_text()
+        except OSError:
+            continue  # exited meanwhile
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        threads.append(["" if comm == process else comm, round(parse_proc_stat_cpu_ticks(text) / tick, 2)])
+    threads.sort(key=lambda t: -t[1])
+    return threads[:top]
+
+
 def parse_vmhwm_kib(text):
     """VmHWM (peak resident set, KiB) from /proc/PID/status."""
     for line in text.splitlines():
@@ -176,11 +245,18 @@ def to_yaml(mapping, indent=0):
 
 
 def parse_override(text):
-    """`a.b.c=VALUE` -> (['a','b','c'], value); VALUE is JSON when it parses as JSON
-    (true, 3, 1.5, [..], {..}, "..."), else a plain string (e.g. 256KiB, 1s)."""
+    """`[SCENARIO:]a.b.c=VALUE` -> (scenario or None, ['a','b','c'], value); VALUE is JSON when it
+    parses as JSON (true, 3, 1.5, [..], {..}, "..."), else a plain string (e.g. 256KiB, 1s).
+    With a SCENARIO prefix the override applies to that scenario's runs only."""
     if "=" not in text:
         raise ValueError("--set needs KEY=VALUE: " + text)
     key, raw = text.split("=", 1)
+    scenario = None
+    if ":" in key:
+        scenario, key = key.split(":", 1)
+        scenario = scenario.strip()
+        if scenario not in SCENARIOS:
+            raise ValueError("--set %s: unknown scenario %r (known: %s)" % (text, scenario, ", ".join(SCENARIOS)))
     path = [p for p in key.strip().split(".") if p]
     if not path:
         raise ValueError("--set needs a key: " + text)
@@ -188,7 +264,7 @@ def parse_override(text):
         value = json.loads(raw)
     except ValueError:
         value = raw
-    return path, value
+    return scenario, path, value
 
 
 def apply_override(config, path, value):
@@ -200,13 +276,17 @@ def apply_override(config, path, value):
     node[path[-1]] = value
 
 
-def build_config(input_path, workdir, port, sink):
-    """The agent's config for one run; every path lives under `workdir`."""
+def build_config(input_path, workdir, port, scenario, receiver_url=None):
+    """The agent's config for one run of `scenario`; every path lives under `workdir`.
+    http scenarios need the receiver's data URL."""
     workdir = Path(workdir)
+    spec = SCENARIOS[scenario]
+    sink = spec["sink"]
     sinks = {
         "loki": {"enabled": False},
         "kafka": {"enabled": False},
         "local_file": {"enabled": False},
+        "http": {"enabled": False},
         "stdout": {"enabled": False},
         "null": {"enabled": False},
     }
@@ -214,8 +294,13 @@ def build_config(input_path, workdir, port, sink):
         sinks["local_file"] = {"enabled": True, "directory": str(workdir / "out"), "output_format": "json"}
     elif sink == "null":
         sinks["null"] = {"enabled": True}
+    elif sink == "http":
+        if not receiver_url:
+            raise ValueError("scenario %s needs the receiver's url" % scenario)
+        sinks["http"] = {"enabled": True, "url": receiver_url}
     else:
         raise ValueError("unknown sink " + sink)
+    sinks[sink].update(spec.get("sink_config", {}))
     return {
         "app": {"name": "log-capturer-bench", "log_level": "warn", "data_dir": str(workdir / "data")},
         "server": {"enabled": True, "host": "127.0.0.1", "port": port},
@@ -230,7 +315,7 @@ def build_config(input_path, workdir, port, sink):
         "container_monitor": {"enabled": False},
         "sinks": sinks,
         "positions": {"directory": str(workdir / "positions")},
-        "disk_buffer": {"enabled": False},
+        "disk_buffer": dict(spec.get("disk_buffer", _BUFFER_OFF)),
     }
 
 
@@ -263,6 +348,60 @@ def delivered(samples, sink):
     return 0.0, None
 
 
+class BenchReceiver:
+    """One http-receiver (tests/tools/http_receiver.cpp) without --store: it only counts lines.
+    Its stdout and stderr go to files in `workdir`."""
+
+    def __init__(self, binary, workdir):
+        self.binary = str(binary)
+        self.workdir = Path(workdir)
+        self.proc = None
+        self.data_port = self.control_port = None
+        self.stdout_path = self.workdir / "receiver.stdout"
+        self.stderr_path = self.workdir / "receiver.stderr"
+
+    def start(self, timeout=10.0):
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen([self.binary, "--host", "127.0.0.1", "--port", "0", "--control-port", "0"],
+                                         stdin=subprocess.DEVNULL, stdout=out, stderr=err, close_fds=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            data = self.stdout_path.read_bytes()
+            if b"\n" in data:
+                line = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+                try:
+                    fields = dict(part.split("=", 1) for part in line.split())
+                    self.data_port, self.control_port = int(fields["data_port"]), int(fields["control_port"])
+                except (ValueError, KeyError):
+                    self.stop()
+                    raise BenchError("http-receiver printed %r, not data_port=N control_port=M" % line)
+                return self
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                code = self.proc.poll()
+                self.stop()
+                raise BenchError("http-receiver %s; stderr tail:\n%s"
+                                 % ("exited with code %s" % code if code is not None else
+                                    "printed no port line within %.0f s" % timeout, tail(self.stderr_path)))
+            time.sleep(0.02)
+
+    def url(self, path="/logs"):
+        return "http://127.0.0.1:%d%s" % (self.data_port, path)
+
+    def stats(self, timeout=5.0):
+        with urllib.request.urlopen("http://127.0.0.1:%d/_stats" % self.control_port, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def cpu_s(self):
+        return read_cpu_s(self.proc.pid)
+
+    def stop(self, wait_s=20.0):
+        """SIGTERM (SIGKILL after wait_s); returns the exit code, None if it was never started."""
+        if self.proc is None:
+            return None
+        code, _, killed = stop_agent(self.proc, wait_s)
+        return None if killed else code
+
+
 def tail(path, max_bytes=2000):
     try:
         with open(path, "rb") as f:
@@ -291,14 +430,27 @@ def stop_agent(proc, wait_s):
 def run_once(args, scenario, input_path, lines, input_bytes):
     sink = SCENARIOS[scenario]["sink"]
     workdir = Path(tempfile.mkdtemp(prefix="lcbench-%s-" % scenario, dir=args.workdir))
+    receiver = None
     try:
+        if sink == "http":
+            receiver = BenchReceiver(args.receiver, workdir).start()
         port = free_port()
-        config = build_config(input_path, workdir, port, sink)
+        config = build_config(input_path, workdir, port, scenario, receiver.url() if receiver else None)
         for override in args.set or []:
-            apply_override(config, *parse_override(override))
+            only, path, value = parse_override(override)
+            if only is None or only == scenario:
+                apply_override(config, path, value)
         config_path = workdir / "config.yaml"
         config_path.write_text(to_yaml(config))
         agent_log = workdir / "agent.stderr"
+
+        def receiver_note():
+            if receiver is None:
+                return ""
+            try:
+                return ", receiver counted %d lines" % receiver.stats()["lines"]
+            except (OSError, ValueError, KeyError) as e:
+                return ", receiver stats unavailable (%s)" % e
 
         with open(agent_log, "wb") as err:
             start = time.monotonic()
@@ -326,20 +478,30 @@ def run_once(args, scenario, input_path, lines, input_bytes):
                 if count > last_count:
                     last_count, last_progress = count, now
                 if now - start > args.timeout:
-                    raise BenchError("timeout after %.0f s: %d of %d lines delivered (metrics %s)"
-                                     % (now - start, count, lines, "seen" if seen_metrics else "never answered"))
+                    raise BenchError("timeout after %.0f s: %d of %d lines delivered (metrics %s%s)"
+                                     % (now - start, count, lines, "seen" if seen_metrics else "never answered",
+                                        receiver_note()))
                 if now - last_progress > args.stall_timeout:
-                    raise BenchError("no progress for %.0f s: %d of %d lines delivered (metrics %s);"
+                    raise BenchError("no progress for %.0f s: %d of %d lines delivered (metrics %s%s);"
                                      " stderr tail:\n%s" % (now - last_progress, count, lines,
                                                             "seen" if seen_metrics else "never answered",
-                                                            tail(agent_log)))
+                                                            receiver_note(), tail(agent_log)))
                 time.sleep(args.poll_interval)
 
             try:
                 cpu_ticks = parse_proc_stat_cpu_ticks(Path("/proc/%d/stat" % proc.pid).read_text())
                 hwm_kib = parse_vmhwm_kib(Path("/proc/%d/status" % proc.pid).read_text())
+                threads = thread_cpu(proc.pid)
             except (OSError, ValueError) as e:
                 raise BenchError("agent vanished before /proc could be read: %s" % e)
+            rx_cpu_s = rx_stats = None
+            if receiver is not None:
+                try:
+                    rx_cpu_s = receiver.cpu_s()
+                    rx_stats = receiver.stats()
+                except (OSError, ValueError) as e:
+                    raise BenchError("receiver unreadable at the end of the run: %s; stderr tail:\n%s"
+                                     % (e, tail(receiver.stderr_path)))
         finally:
             exit_code, shutdown_s, killed = stop_agent(proc, args.shutdown_wait)
 
@@ -361,11 +523,30 @@ def run_once(args, scenario, input_path, lines, input_bytes):
             "delivered": int(count),
             "exit_code": exit_code,
             "shutdown_s": round(shutdown_s, 2),
+            "threads": threads,
         }
+        if receiver is not None:
+            rx_lines = int(rx_stats.get("lines", 0))
+            if rx_lines < lines:
+                raise BenchError("the agent reported %d lines sent but the receiver counted only %d"
+                                 % (count, rx_lines))
+            result.update({
+                "receiver_cpu_s": round(rx_cpu_s, 3),
+                "receiver_lines": rx_lines,
+                "receiver_requests": int(rx_stats.get("requests", 0)),
+                "receiver_bytes_wire": int(rx_stats.get("bytes_wire", 0)),
+                "receiver_bytes_decoded": int(rx_stats.get("bytes_decoded", 0)),
+                "receiver_by_status": rx_stats.get("by_status", {}),
+            })
         if args.verify and sink == "local_file":
             result["verify"] = verify_output(workdir / "out", lines)
         return result
     finally:
+        if receiver is not None:
+            rx_code = receiver.stop()
+            if rx_code != 0:
+                print("warning: %s: http-receiver exit code %s after SIGTERM; stderr tail:\n%s"
+                      % (scenario, rx_code, tail(receiver.stderr_path)), file=sys.stderr)
         if args.keep:
             print("kept %s" % workdir, file=sys.stderr)
         else:
@@ -422,8 +603,20 @@ def generate_input(args, directory):
     return path, args.lines, path.stat().st_size
 
 
+def meets(value, target):
+    op, bound = target
+    return value >= bound if op == ">=" else value <= bound
+
+
+def format_targets(targets):
+    return ", ".join("%s %s %s" % (k, op, "{:,}".format(v) if v >= 10000 else "%g" % v)
+                     for k, (op, v) in targets.items()) or "-"
+
+
 def summarize(scenario, runs, lines, input_bytes):
     keys = ["lines_per_s", "mib_per_s", "cpu_s_per_gib", "peak_rss_mib", "elapsed_s", "cpu_s"]
+    if runs and all("receiver_cpu_s" in r for r in runs):
+        keys.append("receiver_cpu_s")
     summary = {"scenario": scenario, "title": SCENARIOS[scenario]["title"], "lines": lines,
                "input_bytes": input_bytes, "runs": len(runs)}
     for key in keys:
@@ -432,23 +625,76 @@ def summarize(scenario, runs, lines, input_bytes):
     summary["per_run"] = runs
     target = TARGETS.get(scenario, {})
     summary["targets"] = target
-    summary["meets_targets"] = all(summary[k] <= v for k, v in target.items())
+    summary["meets_targets"] = all(meets(summary[k], t) for k, t in target.items())
     return summary
 
 
 def markdown_table(summaries):
-    rows = ["| scenario | runs | lines/s | MiB/s | CPU-s per GiB | peak RSS MiB | elapsed s | targets |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = ["| scenario | runs | lines/s | MiB/s | CPU-s per GiB | peak RSS MiB | receiver CPU-s | elapsed s"
+            " | targets |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for s in summaries:
         if "error" in s:
-            rows.append("| %s | failed: %s | | | | | | |" % (s["title"], s["error"].splitlines()[0]))
+            rows.append("| %s | failed: %s | | | | | | | |" % (s["title"], s["error"].splitlines()[0]))
             continue
-        target = ", ".join("%s <= %g" % (k, v) for k, v in s["targets"].items()) or "-"
         mark = "met" if s["meets_targets"] else "MISSED"
-        rows.append("| %s | %d | {:,} | %.1f | %.2f | %.1f | %.2f | %s (%s) |".format(s["lines_per_s"])
-                    % (s["title"], s["runs"], s["mib_per_s"], s["cpu_s_per_gib"], s["peak_rss_mib"],
-                       s["elapsed_s"], target, mark))
+        rx = "%.2f" % s["receiver_cpu_s"] if "receiver_cpu_s" in s else "-"
+        rows.append("| %s | %d | {:,} | %.1f | %.2f | %.1f | %s | %.2f | %s (%s) |".format(s["lines_per_s"])
+                    % (s["title"], s["runs"], s["mib_per_s"], s["cpu_s_per_gib"], s["peak_rss_mib"], rx,
+                       s["elapsed_s"], format_targets(s["targets"]), mark))
     return "\n".join(rows)
+
+
+def compute_ratios(summaries):
+    """The RATIOS whose two scenarios both succeeded: for lines/s and CPU-s/GiB, the ratio of the
+    medians and the median of the per-round ratios (round i of both scenarios ran back to back)."""
+    by_name = {s["scenario"]: s for s in summaries if "error" not in s}
+    out = []
+    for label, num, den, targets in RATIOS:
+        if num not in by_name or den not in by_name:
+            continue
+        a, b = by_name[num], by_name[den]
+        ratio = {"label": label, "numerator": num, "denominator": den, "targets": targets}
+        for key in ("lines_per_s", "cpu_s_per_gib"):
+            ratio[key] = round(a[key] / b[key], 3) if b[key] else None
+            paired = [x[key] / y[key] for x, y in zip(a["per_run"], b["per_run"]) if y[key]]
+            ratio[key + "_paired"] = round(statistics.median(paired), 3) if paired else None
+        ratio["meets_targets"] = all(ratio[k] is not None and meets(ratio[k], t) for k, t in targets.items())
+        out.append(ratio)
+    return out
+
+
+def ratio_lines(ratios):
+    lines = []
+    for r in ratios:
+        text = ("%s (%s / %s): throughput x%.3f (paired median x%.3f), CPU-s per GiB x%.3f (paired median x%.3f)"
+                % (r["label"], r["numerator"], r["denominator"], r["lines_per_s"], r["lines_per_s_paired"],
+                   r["cpu_s_per_gib"], r["cpu_s_per_gib_paired"]))
+        if r["targets"]:
+            text += "; target %s (%s)" % (format_targets(r["targets"]), "met" if r["meets_targets"] else "MISSED")
+        lines.append(text)
+    return lines
+
+
+def thread_lines(summaries):
+    """The busiest threads of each scenario's median-throughput run: `cpu_s` for an unnamed thread,
+    `name cpu_s` for a named one."""
+    lines = []
+    for s in summaries:
+        if "error" in s or not s["per_run"]:
+            continue
+        runs = sorted(s["per_run"], key=lambda r: r["lines_per_s"])
+        run = runs[len(runs) // 2]
+        busiest = ", ".join("%s %.2f" % (name, cpu) if name else "%.2f" % cpu
+                            for name, cpu in run.get("threads", [])[:6])
+        rx = ""
+        if run.get("receiver_requests"):
+            rx = "; receiver: %d requests, %.0f KiB on the wire, %.0f KiB decoded each" % (
+                run["receiver_requests"], run["receiver_bytes_wire"] / run["receiver_requests"] / 1024,
+                run.get("receiver_bytes_decoded", 0) / run["receiver_requests"] / 1024)
+        lines.append("%s (run at the median lines/s): agent %.2f CPU-s, busiest threads %s%s"
+                     % (s["scenario"], run["cpu_s"], busiest or "-", rx))
+    return lines
 
 
 def main(argv=None):
@@ -457,14 +703,18 @@ def main(argv=None):
                                      epilog=textwrap.dedent(__doc__.split("\n\n", 1)[1]))
     parser.add_argument("--binary", type=Path, default=REPO / "build" / "log-capturer", help="the agent")
     parser.add_argument("--loggen", type=Path, default=REPO / "build" / "loggen", help="the generator")
+    parser.add_argument("--receiver", type=Path, default=REPO / "build" / "http-receiver",
+                        help="the http-receiver test peer (the http scenarios' destination)")
     parser.add_argument("--lines", type=int, default=2_000_000, help="input lines (default 2,000,000)")
     parser.add_argument("--seed", type=int, default=1, help="loggen seed")
     parser.add_argument("--input", help="use this existing file instead of generating one")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario; the median is reported")
-    parser.add_argument("--scenarios", default="null,local_file",
-                        help="comma-separated, from: " + ", ".join(SCENARIOS))
-    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="override a config key, e.g. --set dispatcher.batch_size=2000 (repeatable)")
+    parser.add_argument("--scenarios", default=None,
+                        help="comma-separated, from: " + ", ".join(SCENARIOS) + " (default: all; the http"
+                             " ones are skipped with a warning when the receiver is not built)")
+    parser.add_argument("--set", action="append", metavar="[SCENARIO:]KEY=VALUE",
+                        help="override a config key, e.g. --set dispatcher.batch_size=2000, or for one"
+                             " scenario only: --set http_buffer:disk_buffer.sync_interval=10ms (repeatable)")
     parser.add_argument("--workdir", help="parent of the temp dirs (default: the system temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep each run's temp dir (config, output, log)")
     parser.add_argument("--verify", action="store_true",
@@ -480,10 +730,20 @@ def main(argv=None):
 
     if args.self_test:
         return self_test(args.loggen)
-    scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    explicit = args.scenarios is not None
+    scenarios = [s.strip() for s in (args.scenarios or ",".join(SCENARIOS)).split(",") if s.strip()]
     for s in scenarios:
         if s not in SCENARIOS:
             parser.error("unknown scenario %r (known: %s)" % (s, ", ".join(SCENARIOS)))
+    needs_receiver = [s for s in scenarios if SCENARIOS[s]["sink"] == "http"]
+    if needs_receiver and not Path(args.receiver).is_file():
+        if explicit:
+            print("error: http-receiver not found: %s (build target http-receiver, or --receiver)" % args.receiver,
+                  file=sys.stderr)
+            return 1
+        print("warning: http-receiver not found at %s: skipping %s (build target http-receiver, or --receiver)"
+              % (args.receiver, ", ".join(needs_receiver)), file=sys.stderr)
+        scenarios = [s for s in scenarios if s not in needs_receiver]
     for override in args.set or []:
         try:
             parse_override(override)
@@ -499,39 +759,65 @@ def main(argv=None):
         input_path, lines, input_bytes = generate_input(args, input_dir)
         print("input: %s, %d lines, %.1f MiB (%.1f bytes/line)" % (input_path, lines, input_bytes / MIB,
                                                                    input_bytes / max(lines, 1)), file=sys.stderr)
-        for scenario in scenarios:
-            runs = []
-            try:
-                for i in range(args.runs):
+        # Interleaved: round i runs every scenario once, so drift reaches all of them alike.
+        runs = {s: [] for s in scenarios}
+        errors = {}
+        for i in range(args.runs):
+            for scenario in scenarios:
+                if scenario in errors:
+                    continue
+                try:
                     r = run_once(args, scenario, input_path, lines, input_bytes)
-                    print("%s run %d/%d: %.2f s, %s lines/s, %.2f CPU-s/GiB, %.1f MiB peak RSS"
-                          % (scenario, i + 1, args.runs, r["elapsed_s"], r["lines_per_s"], r["cpu_s_per_gib"],
-                             r["peak_rss_mib"]), file=sys.stderr)
-                    runs.append(r)
-                summaries.append(summarize(scenario, runs, lines, input_bytes))
-            except BenchError as e:
-                print("%s failed: %s" % (scenario, e), file=sys.stderr)
-                summaries.append({"scenario": scenario, "title": SCENARIOS[scenario]["title"], "error": str(e),
-                                  "per_run": runs})
+                except BenchError as e:
+                    print("%s failed: %s" % (scenario, e), file=sys.stderr)
+                    errors[scenario] = str(e)
+                    continue
+                rx = (", receiver %.2f CPU-s, %d requests" % (r["receiver_cpu_s"], r["receiver_requests"])
+                      if "receiver_cpu_s" in r else "")
+                print("%s run %d/%d: %.2f s, %s lines/s, %.2f CPU-s/GiB, %.1f MiB peak RSS%s"
+                      % (scenario, i + 1, args.runs, r["elapsed_s"], r["lines_per_s"], r["cpu_s_per_gib"],
+                         r["peak_rss_mib"], rx), file=sys.stderr)
+                runs[scenario].append(r)
+        for scenario in scenarios:
+            if scenario in errors:
+                summary = {"scenario": scenario, "title": SCENARIOS[scenario]["title"],
+                           "error": errors[scenario], "per_run": runs[scenario]}
+            else:
+                summary = summarize(scenario, runs[scenario], lines, input_bytes)
+            own = [o.split(":", 1)[1] for o in args.set or [] if parse_override(o)[0] == scenario]
+            if own:  # the title says what this scenario's own --set changed
+                summary["title"] += " [%s]" % ", ".join(own)
+            summaries.append(summary)
     except BenchError as e:
         print("error: %s" % e, file=sys.stderr)
         return 1
     finally:
         shutil.rmtree(input_dir, ignore_errors=True)
 
-    print("Time runs from agent start to the last line delivered; medians of %d runs; %s." %
+    print("Time runs from agent start to the last line delivered; medians of %d interleaved runs; %s." %
           (args.runs, "compare only figures from one invocation (noisy shared machine)"))
+    common = [o for o in args.set or [] if parse_override(o)[0] is None]
+    if common:
+        print("Every scenario with --set %s." % ", ".join(common))
     print()
     print(markdown_table(summaries))
     print()
+    ratios = compute_ratios(summaries)
+    for line in ratio_lines(ratios):
+        print(line)
+    for line in thread_lines(summaries):
+        print(line)
+    if ratios or summaries:
+        print()
     json_lines = [json.dumps(s, sort_keys=True) for s in summaries]
+    json_lines += [json.dumps(dict(r, scenario="ratio"), sort_keys=True) for r in ratios]
     for line in json_lines:
         print(line)
     if args.json_out:
         Path(args.json_out).write_text("\n".join(json_lines) + "\n")
     if any("error" in s for s in summaries):
         return 1
-    if args.check_targets and not all(s["meets_targets"] for s in summaries):
+    if args.check_targets and not all(s["meets_targets"] for s in summaries + ratios):
         return 1
     return 0
 
@@ -541,18 +827,45 @@ def main(argv=None):
 
 _FAKE_AGENT = r'''#!/usr/bin/env python3
 # A stand-in for log-capturer: reads its config crudely, "delivers" the input's lines over ~0.3 s
-# on /metrics, exits 0 on SIGTERM.
-import http.server, re, signal, sys, time
+# on /metrics (~0.45 s with the disk buffer on), exits 0 on SIGTERM. With the http sink it really
+# POSTs the lines as NDJSON (gzip unless compression is none) to the url, 1000 lines a request, and
+# counts a request's lines as sent when the answer is 200.
+import gzip, http.server, re, signal, sys, threading, time, urllib.request
 cfg = open(sys.argv[sys.argv.index("--config") + 1]).read()
 port = int(re.search(r"\n  port: (\d+)", cfg).group(1))
 path = re.search(r'include: \["(.*?)"\]', cfg).group(1)
-sink = "local_file" if re.search(r"local_file:\n    enabled: true", cfg) else "null"
-lines = sum(chunk.count(b"\n") for chunk in iter(lambda f=open(path, "rb"): f.read(1 << 20), b""))
+http_sink = re.search(r'\n  http:\n    enabled: true\n    url: "(.*?)"\n    compression: "(\w+)"', cfg)
+sink = "http" if http_sink else "local_file" if re.search(r"local_file:\n    enabled: true", cfg) else "null"
+buffered = re.search(r"\ndisk_buffer:\n  enabled: true", cfg) is not None
+duration = 0.45 if buffered else 0.3
+data = open(path, "rb").read()
+lines = data.count(b"\n")
 start = time.monotonic()
+sent = [0]
+def post_all(url, gz):
+    chunks = data.splitlines(keepends=True)
+    step = 1000
+    for i in range(0, len(chunks), step):
+        body = b"".join(chunks[i:i + step])
+        headers = {"Content-Type": "application/x-ndjson"}
+        if gz:
+            body = gzip.compress(body, 1)
+            headers["Content-Encoding"] = "gzip"
+        req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            if resp.status == 200:
+                sent[0] += min(step, len(chunks) - i)
+        time.sleep(duration * step / max(len(chunks), 1))
+if http_sink:
+    threading.Thread(target=post_all, args=(http_sink.group(1), http_sink.group(2) == "gzip"), daemon=True).start()
+def delivered():
+    if http_sink:
+        return sent[0]
+    return min(lines, int(lines * (time.monotonic() - start) / duration))
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
     def do_GET(self):
-        n = min(lines, int(lines * (time.monotonic() - start) / 0.3))
+        n = delivered()
         body = ("# HELP log_capturer_logs_sent_total Lines sent.\n# TYPE log_capturer_logs_sent_total counter\n"
                 'log_capturer_logs_sent_total{sink="%s",status="success"} %d\n'
                 'log_capturer_logs_sent_total{sink="%s",status="failed"} 0\n' % (sink, n, sink)).encode()
@@ -562,7 +875,53 @@ class H(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+'''
+
+_FAKE_RECEIVER = r'''#!/usr/bin/env python3
+# A stand-in for http-receiver: prints "data_port=N control_port=M", counts the lines of NDJSON
+# POSTs (gzip or not) on the data port, serves GET /_stats on the control port, exits 0 on SIGTERM.
+# With FAKE_RECEIVER_UNDERCOUNT=1 in its environment it counts one line too few (a lying peer).
+import gzip, http.server, json, os, signal, sys, threading
+counts = {"requests": 0, "lines": 0, "bytes_wire": 0, "by_status": {}}
+lock = threading.Lock()
+class Data(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        raw = gzip.decompress(body) if self.headers.get("Content-Encoding") == "gzip" else body
+        n = raw.count(b"\n") + (1 if raw and not raw.endswith(b"\n") else 0)
+        with lock:
+            counts["requests"] += 1
+            counts["lines"] += n
+            counts["bytes_wire"] += len(body)
+            counts["by_status"]["200"] = counts["by_status"].get("200", 0) + 1
+        out = json.dumps({"accepted": n}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+class Control(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        with lock:
+            stats = dict(counts)
+        if os.environ.get("FAKE_RECEIVER_UNDERCOUNT") == "1":
+            stats["lines"] = max(0, stats["lines"] - 1)
+        out = json.dumps(stats).encode()
+        self.send_response(200 if self.path == "/_stats" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+data = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Data)
+control = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Control)
+for server in (data, control):
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+print("data_port=%d control_port=%d" % (data.server_address[1], control.server_address[1]), flush=True)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+signal.pause()
 '''
 
 
@@ -614,15 +973,36 @@ def self_test(loggen):
                            "sinks": {"null": {"enabled": False}}, "weird key": 1.5}),
           'a:\n  b: 1\n  c: true\n  d: "x\\"y"\n  e: ["p", "q"]\n  f: {}\n'
           'sinks:\n  null:\n    enabled: false\n"weird key": 1.5\n')
-    check("override json", parse_override("dispatcher.batch_size=2000"), (["dispatcher", "batch_size"], 2000))
-    check("override bool", parse_override("sinks.local_file.rotation.compress=false")[1], False)
-    check("override text", parse_override("file_monitor.read_buffer_size=512KiB")[1], "512KiB")
+    check("override json", parse_override("dispatcher.batch_size=2000"), (None, ["dispatcher", "batch_size"], 2000))
+    check("override bool", parse_override("sinks.local_file.rotation.compress=false")[2], False)
+    check("override text", parse_override("file_monitor.read_buffer_size=512KiB")[2], "512KiB")
+    check("override scenario", parse_override("http_buffer:disk_buffer.sync_interval=10ms"),
+          ("http_buffer", ["disk_buffer", "sync_interval"], "10ms"))
+    check("override url value", parse_override("sinks.http.url=http://h:1/x")[2], "http://h:1/x")
+    try:
+        parse_override("nosuch:dispatcher.batch_size=1")
+        failures.append("override for an unknown scenario accepted")
+    except ValueError:
+        pass
     cfg = build_config("/in.log", "/w", 1234, "local_file")
     apply_override(cfg, ["sinks", "local_file", "rotation", "compress"], False)
     check("override applied", cfg["sinks"]["local_file"]["rotation"], {"compress": False})
     check("null disabled", cfg["sinks"]["null"], {"enabled": False})
+    check("http disabled", cfg["sinks"]["http"], {"enabled": False})
     check("buffer off", cfg["disk_buffer"], {"enabled": False})
     check("read_from", cfg["file_monitor"]["read_from"], "beginning")
+    cfg = build_config("/in.log", "/w", 1234, "http_buffer_zstd", "http://127.0.0.1:9/logs")
+    check("http sink", cfg["sinks"]["http"], {"enabled": True, "url": "http://127.0.0.1:9/logs", "compression": "none"})
+    check("buffer zstd", cfg["disk_buffer"], {"enabled": True, "compression": "zstd"})
+    check("http buffer off", build_config("/in.log", "/w", 1, "http", "http://x/")["disk_buffer"], {"enabled": False})
+    check("http gzip", build_config("/in.log", "/w", 1, "http_gzip_buffer", "http://x/")["sinks"]["http"]["compression"],
+          "gzip")
+    try:
+        build_config("/in.log", "/w", 1, "http")
+        failures.append("http config without a receiver url accepted")
+    except ValueError:
+        pass
+    check("thread cpu self", thread_cpu(os.getpid())[0][1] >= 0, True)
 
     runs = [{"lines_per_s": v, "mib_per_s": v / 10, "cpu_s_per_gib": v / 100, "peak_rss_mib": 50.0,
              "elapsed_s": 1.0, "cpu_s": 1.0} for v in (300.0, 100.0, 200.0)]
@@ -630,34 +1010,101 @@ def self_test(loggen):
     check("median", (s["lines_per_s"], s["cpu_s_per_gib"]), (200, 2.0))
     check("meets targets", s["meets_targets"], True)
     check("table rows", len(markdown_table([s]).splitlines()), 3)
+    # Targets in both directions, and the ratios (of the medians; of the pairs, round by round).
+    off = summarize("http", [dict(r, receiver_cpu_s=1.0) for r in runs], 10, 100)
+    on_runs = [{"lines_per_s": v, "mib_per_s": 1.0, "cpu_s_per_gib": c, "peak_rss_mib": 50.0, "elapsed_s": 1.0,
+                "cpu_s": 1.0, "receiver_cpu_s": 0.5} for v, c in ((2_400_000, 4.0), (1_200_000, 4.4), (1_000_000, 3.0))]
+    on = summarize("http_buffer", on_runs, 10, 100)
+    check("min target met", on["meets_targets"], True)
+    check("receiver median", on["receiver_cpu_s"], 0.5)
+    check("max target missed", summarize("http_buffer", [dict(on_runs[0], cpu_s_per_gib=5.0)], 10, 100)["meets_targets"],
+          False)
+    check("min target missed", summarize("http_buffer", [dict(on_runs[0], lines_per_s=999_999)], 10, 100)["meets_targets"],
+          False)
+    ratios = compute_ratios([off, on, {"scenario": "http_buffer_zstd", "title": "x", "error": "boom", "per_run": []}])
+    check("ratios only of successes", [r["numerator"] for r in ratios], ["http_buffer"])
+    check("ratio of medians", (ratios[0]["lines_per_s"], ratios[0]["cpu_s_per_gib"]), (6000.0, 2.0))
+    check("paired ratio", (ratios[0]["lines_per_s_paired"], ratios[0]["cpu_s_per_gib_paired"]), (8000.0, 1.5))
+    check("ratio target", ratios[0]["meets_targets"], True)
+    check("ratio text", "throughput x6000.000" in ratio_lines(ratios)[0], True)
+    check("table receiver column", "| 1.00 |" in markdown_table([off]), True)
+    threaded = summarize("http", [dict(runs[0], threads=[["", 0.8], ["sink", 0.1]], receiver_cpu_s=1.0,
+                                         receiver_requests=2, receiver_bytes_wire=2048, receiver_bytes_decoded=8192)],
+                         10, 100)
+    check("thread line", thread_lines([threaded]),
+          ["http (run at the median lines/s): agent 1.00 CPU-s, busiest threads 0.80, sink 0.10; receiver: 2 requests,"
+           " 1 KiB on the wire, 4 KiB decoded each"])
 
-    # The whole run loop against a fake agent.
+    # The whole run loop against a fake agent and a fake receiver.
     with tempfile.TemporaryDirectory(prefix="lcbench-selftest-") as tmp:
         tmp = Path(tmp)
         fake = tmp / "fake-agent"
         fake.write_text(_FAKE_AGENT)
         fake.chmod(0o755)
+        fake_rx = tmp / "fake-receiver"
+        fake_rx.write_text(_FAKE_RECEIVER)
+        fake_rx.chmod(0o755)
         data = tmp / "input.log"
         data.write_bytes(b"".join(b"line seq=%010d\n" % i for i in range(5000)))
         out = tmp / "results.jsonl"
+        common = ["--binary", str(fake), "--input", str(data), "--workdir", str(tmp), "--stall-timeout", "20",
+                  "--timeout", "60"]
         captured = io.StringIO()
         with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            rc = main(["--binary", str(fake), "--input", str(data), "--runs", "2", "--workdir", str(tmp),
-                       "--json-out", str(out), "--stall-timeout", "20", "--timeout", "60"])
+            rc = main(common + ["--runs", "2", "--receiver", str(fake_rx), "--json-out", str(out),
+                                "--set", "http_buffer:disk_buffer.sync_interval=10ms"])
+        text = captured.getvalue()
         check("fake run exit code", rc, 0)
-        check("fake run table", "| file -> local_file (json) | 2 |" in captured.getvalue(), True)
+        check("fake run table", "| file -> local_file (json) | 2 |" in text, True)
+        check("fake run override in title", "| file -> http, buffer on [disk_buffer.sync_interval=10ms] | 2 |" in text,
+              True)
+        check("fake run ratio line", "disk buffer on / off (http_buffer / http): throughput x" in text, True)
+        order = re.findall(r"^(\w+) run (\d)/2:", text, re.M)
+        check("interleaved", order, [(s, str(i)) for i in (1, 2) for s in SCENARIOS])
         if rc != 0:
-            print(captured.getvalue(), file=sys.stderr)
+            print(text, file=sys.stderr)
         if out.exists():
             results = [json.loads(line) for line in out.read_text().splitlines()]
-            check("fake scenarios", [r["scenario"] for r in results], ["null", "local_file"])
+            check("fake scenarios", [r["scenario"] for r in results], list(SCENARIOS) + ["ratio"] * len(RATIOS))
             for r in results:
+                if r["scenario"] == "ratio":
+                    check("fake ratio %s positive" % r["numerator"], r["lines_per_s"] > 0 and r["cpu_s_per_gib"] >= 0,
+                          True)
+                    continue
                 check("fake %s delivered" % r["scenario"], r["per_run"][0]["delivered"], 5000)
                 check("fake %s clean exit" % r["scenario"], r["per_run"][0]["exit_code"], 0)
                 check("fake %s figures positive" % r["scenario"],
                       all(r[k] > 0 for k in ("lines_per_s", "mib_per_s", "peak_rss_mib", "elapsed_s")), True)
+                if SCENARIOS[r["scenario"]]["sink"] == "http":
+                    run = r["per_run"][0]
+                    check("fake %s receiver lines" % r["scenario"], run["receiver_lines"], 5000)
+                    check("fake %s receiver requests" % r["scenario"], run["receiver_requests"], 5)
+                    check("fake %s receiver cpu" % r["scenario"], r["receiver_cpu_s"] >= 0, True)
         else:
             failures.append("fake run wrote no results")
+
+        # Without a receiver the default scenarios drop the http ones; asking for one is an error.
+        captured = io.StringIO()
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            rc = main(common + ["--runs", "1", "--receiver", str(tmp / "missing")])
+        check("no receiver: exit code", rc, 0)
+        check("no receiver: warned", "skipping http, http_buffer" in captured.getvalue(), True)
+        check("no receiver: no http rows", "file -> http" in captured.getvalue(), False)
+        captured = io.StringIO()
+        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+            rc = main(common + ["--runs", "1", "--receiver", str(tmp / "missing"), "--scenarios", "http"])
+        check("no receiver, explicit http: exit code", rc, 1)
+
+        # A receiver that counts fewer lines than the agent claims to have sent fails the scenario.
+        os.environ["FAKE_RECEIVER_UNDERCOUNT"] = "1"
+        try:
+            captured = io.StringIO()
+            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+                rc = main(common + ["--runs", "1", "--receiver", str(fake_rx), "--scenarios", "http"])
+        finally:
+            del os.environ["FAKE_RECEIVER_UNDERCOUNT"]
+        check("undercount: exit code", rc, 1)
+        check("undercount: reported", "the receiver counted only 4999" in captured.getvalue(), True)
         out_dir = tmp / "verify"
         out_dir.mkdir()
         (out_dir / "a.log").write_bytes(b"".join(b'{"message":"x seq=%010d"}\n' % i for i in range(0, 6)))
