@@ -49,5 +49,19 @@ void EventBatch::Append(EventBatch&& other) {
   other = EventBatch();
 }
 
+EventBatch EventBatch::Slice(size_t from, size_t to) const {
+  EventBatch slice;
+  to = std::min(to, events_.size());
+  if (from >= to) return slice;
+  slice.blocks_ = blocks_;
+  slice.sources_ = sources_;
+  slice.events_.reserve(to - from);
+  for (size_t i = from; i < to; ++i) {
+    Event e = events_[i];
+    if (e.attributes != kNoAttributes) e.attributes = slice.AddAttributes(attributes_[e.attributes]);
+    slice.Add(e);
+  }
+  return slice;
+}
 
 }  // namespace logcap

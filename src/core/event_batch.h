@@ -61,6 +61,9 @@ class EventBatch {
 
   // Moves all of other's events and resources to the end of this batch. other is left empty.
   void Append(EventBatch&& other);
+  // A new batch holding events [from, to) of this one: it shares the byte blocks and sources
+  // (no message bytes are copied) and copies those events' attributes. Acks are not carried.
+  EventBatch Slice(size_t from, size_t to) const;
 
   // Removes events for which drop(event) is true (processors use this). Keeps order.
   template <typename Pred>

@@ -21,7 +21,9 @@ constexpr Nanos kErrorLogInterval = 30 * kNanosPerSecond;
 }  // namespace
 
 BufferedOutput::BufferedOutput(Wal* wal, Metrics* metrics)
-    : wal_(wal), write_errors_(&metrics->BufferWriteErrors()) {}
+    : wal_(wal),
+      write_errors_(&metrics->BufferWriteErrors()),
+      dropped_too_large_(&metrics->LogsDropped("buffer", "too_large")) {}
 
 void BufferedOutput::Prepare(PreparedBatch& prepared) {
   prepared.encoded.clear();
@@ -51,13 +53,17 @@ void BufferedOutput::Deliver(PreparedBatch&& prepared) {
   // The tokens are released when the append is durable (or reported failed first).
   auto acks = std::make_shared<std::vector<AckTokenPtr>>(prepared.batch.TakeAcks());
   if (prepared.batch.empty()) return;  // nothing to keep: the sources may move on
-  const uint32_t events = static_cast<uint32_t>(prepared.batch.size());
+  Append(prepared.batch, prepared.encoded, acks);
+}
+
+void BufferedOutput::Append(const EventBatch& batch, std::string_view encoded, const SharedAcks& acks) {
+  const uint32_t events = static_cast<uint32_t>(batch.size());
   RetryBackoff backoff(100 * kNanosPerMilli, 5 * kNanosPerSecond);
   for (;;) {
     const Nanos deadline = deadline_.load(std::memory_order_acquire);
     const Nanos now = MonotonicNowNanos();
     const Nanos wait_until = deadline != 0 ? std::min(deadline, now + kAppendWaitSlice) : now + kAppendWaitSlice;
-    Status s = wal_->Append(prepared.encoded, events, wait_until, [acks](const Status& durable) {
+    Status s = wal_->Append(encoded, events, wait_until, [acks](const Status& durable) {
       if (!durable.ok()) {
         for (const AckTokenPtr& token : *acks) token->Report(DeliveryOutcome::kFailed);
       }
@@ -68,6 +74,24 @@ void BufferedOutput::Deliver(PreparedBatch&& prepared) {
         std::lock_guard lock(error_mu_);
         last_error_.clear();
       }
+      return;
+    }
+    if (s.code() == Status::Code::kInvalidArgument) {
+      // The record can never fit: split the batch (same bytes, no copy) and store the halves.
+      if (batch.size() > 1) {
+        const size_t half = batch.size() / 2;
+        for (auto [from, to] : {std::pair<size_t, size_t>{0, half}, {half, batch.size()}}) {
+          EventBatch part = batch.Slice(from, to);
+          std::string part_encoded;
+          EncodeBatch(part, &part_encoded);
+          Append(part, part_encoded, acks);
+        }
+        return;
+      }
+      spdlog::error("disk buffer: an event of {} bytes can never fit in the buffer ({}); it is dropped",
+                    batch.message_bytes(), s.ToString());
+      dropped_too_large_->Increment(static_cast<double>(events));
+      for (const AckTokenPtr& token : *acks) token->Report(DeliveryOutcome::kDropped);
       return;
     }
     if (PastDeadline()) {

@@ -12,12 +12,20 @@
 // unhealthy and retries with backoff: again the sources pause, nothing is lost, and delivery
 // resumes by itself when space returns.
 //
+// A batch whose record would not fit in the buffer at all (bigger than max_total_size) is split in
+// halves until the parts fit; a single event that still does not fit is dropped, logged and
+// counted in log_capturer_logs_dropped_total{stage="buffer",reason="too_large"}.
+//
 // Thread-safety: per BatchOutput; healthy() and last_error() from any thread.
 #pragma once
 
 #include <atomic>
 #include <mutex>
 #include <string>
+
+#include <memory>
+#include <string_view>
+#include <vector>
 
 #include "pipeline/batch_output.h"
 
@@ -42,11 +50,15 @@ class BufferedOutput : public BatchOutput {
   std::string last_error() const;
 
  private:
+  using SharedAcks = std::shared_ptr<std::vector<AckTokenPtr>>;
+  // Appends one encoded batch, waiting and retrying as described above.
+  void Append(const EventBatch& batch, std::string_view encoded, const SharedAcks& acks);
   bool PastDeadline() const;
   void SleepUnlessDeadline(Nanos delay);
 
   Wal* wal_;
   prometheus::Counter* write_errors_;
+  prometheus::Counter* dropped_too_large_;
   std::atomic<Nanos> deadline_{0};
   std::atomic<bool> healthy_{true};
   mutable std::mutex error_mu_;

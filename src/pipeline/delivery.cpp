@@ -305,7 +305,7 @@ void Delivery::RunReplay(std::string sink, std::string reason, uint64_t max_entr
   filter.sink = sink;
   filter.reason = reason;
   filter.max_entries = max_entries;
-  EventJsonDecoder decoder;
+  EventJsonDecoder decoder("dlq_replay");
   uint64_t undecodable = 0;
   auto deliver = [&](std::span<const DlqStoredEntry> entries) -> std::vector<bool> {
     std::vector<bool> ok(entries.size(), false);

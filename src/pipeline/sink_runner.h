@@ -96,9 +96,10 @@ class SinkRunner {
     SharedBatch batch;
     ReplayDone done;
   };
-  // The final result of each batch after retries; attempts made.
+  // The final result of each batch after retries, and the attempts made for each: a batch stops
+  // counting once it has its verdict, so a DLQ entry reports its own attempts, not its group's.
   void DeliverWithRetries(const std::vector<const EventBatch*>& batches, std::vector<SinkResult>& final_results,
-                          uint32_t* attempts);
+                          std::vector<uint32_t>* attempts);
   void DeliverFeedGroup(std::vector<FeedItem>& items);
   void DeliverReplays();
   // Writes rejected events to the DLQ (or counts them dropped). Returns kDelivered when every one

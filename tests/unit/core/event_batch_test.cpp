@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "testing/batch_builder.h"
+
 namespace logcap {
 namespace {
 
@@ -74,6 +76,30 @@ TEST(EventBatch, RemoveIfKeepsOrderAndBytes) {
   ASSERT_EQ(batch.size(), 2u);
   EXPECT_EQ(batch.events()[1].message, "c");
   EXPECT_EQ(batch.message_bytes(), 3u);
+}
+
+TEST(EventBatch, SliceSharesBytesAndCopiesAttributesButNotAcks) {
+  testing::AckCounter acks;
+  auto source = testing::MakeSource("/s");
+  EventBatch batch = testing::MakeBatch({"a", "b", "c", "d"}, source, &acks);
+  EventAttributes attributes;
+  attributes.labels.Set("k", "v");
+  batch.mutable_events()[2].attributes = batch.AddAttributes(attributes);
+  {
+    EventBatch slice = batch.Slice(1, 3);
+    ASSERT_EQ(slice.size(), 2u);
+    EXPECT_EQ(slice.events()[0].message, "b");
+    EXPECT_EQ(slice.events()[1].message, "c");
+    EXPECT_EQ(slice.events()[0].message.data(), batch.events()[1].message.data());  // no copy
+    ASSERT_NE(slice.AttributesOf(slice.events()[1]), nullptr);
+    const std::string* value = slice.AttributesOf(slice.events()[1])->labels.Find("k");
+    ASSERT_NE(value, nullptr);
+    EXPECT_EQ(*value, "v");
+    EXPECT_EQ(slice.ack_count(), 0u);
+    EXPECT_TRUE(batch.Slice(3, 3).empty());
+    EXPECT_EQ(batch.Slice(2, 99).size(), 2u);
+  }
+  EXPECT_EQ(acks.total(), 0);  // the slices never finalised the source batch
 }
 
 }  // namespace
