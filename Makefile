@@ -36,9 +36,9 @@ test-asan: deps
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  LOGCAP_E2E_SCALE=0.2 ctest --output-on-failure --timeout 900
 
-# ThreadSanitizer over the concurrent parts: queues, dispatcher, sink runners, acks, file source,
-# HTTP server.
-TSAN_TESTS = unit_core unit_pipeline unit_sources unit_server
+# ThreadSanitizer over the concurrent parts: queues, dispatcher, sink runners, acks, disk buffer,
+# dead-letter queue, file source, HTTP server.
+TSAN_TESTS = unit_core unit_buffer unit_dlq unit_pipeline unit_sources unit_server
 test-tsan: deps
 	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DLOGCAP_TSAN=ON >/dev/null
 	@cmake --build $(TSAN_DIR) -j$(JOBS) --target $(TSAN_TESTS)
