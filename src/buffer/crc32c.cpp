@@ -61,16 +61,18 @@ uint32_t ExtendPortable(uint32_t crc, const void* data, size_t n) {
   return l ^ 0xffffffffu;
 }
 
-#if defined(__x86_64__)
-bool HardwareAvailable() { return __builtin_cpu_supports("sse4.2"); }
+}  // namespace internal
 
+#if defined(__x86_64__)
 namespace {
 
 // The crc32 instruction takes 3 cycles but can start every cycle, so one dependent chain uses a
-// third of it. Long inputs are cut into runs of 3 * kStripe bytes whose stripes are summed by
-// three independent chains, then joined: the CRC register is linear, so the register after
-// stripes A|B is Shift(a) ^ b, where Shift(x) is x followed by kStripe zero bytes.
-constexpr size_t kStripe = 4096;
+// third of it. Long inputs are cut into runs of 3 stripes summed by three independent chains,
+// then joined: the CRC register is linear, so the register after stripes A|B is Shift(a) ^ b,
+// where Shift(x) is x followed by a stripe of zero bytes. Two stripe sizes: long runs for the
+// bulk, short runs so that a 32 KiB fragment's remainder is not left to one chain.
+constexpr size_t kLongStripe = 4096;
+constexpr size_t kShortStripe = 256;
 
 // Shift as a table: the operator is linear over GF(2), so Shift(x) is the XOR of the images of
 // x's four bytes.
@@ -78,15 +80,14 @@ struct ShiftTables {
   uint32_t t[4][256];
 };
 
-uint32_t ShiftSlow(uint32_t reg) {  // reg followed by kStripe zero bytes, bit by bit
-  for (size_t i = 0; i < kStripe * 8; ++i) reg = (reg >> 1) ^ ((reg & 1) ? kPolynomial : 0);
-  return reg;
-}
-
-ShiftTables MakeShiftTables() {
-  ShiftTables st{};
+ShiftTables MakeShiftTables(size_t stripe) {
   uint32_t basis[32];
-  for (int b = 0; b < 32; ++b) basis[b] = ShiftSlow(1u << b);
+  for (int b = 0; b < 32; ++b) {
+    uint32_t reg = 1u << b;
+    for (size_t i = 0; i < stripe * 8; ++i) reg = (reg >> 1) ^ ((reg & 1) ? kPolynomial : 0);
+    basis[b] = reg;
+  }
+  ShiftTables st{};
   for (int k = 0; k < 4; ++k) {
     for (uint32_t v = 0; v < 256; ++v) {
       uint32_t r = 0;
@@ -103,10 +104,34 @@ inline uint32_t Shift(const ShiftTables& st, uint32_t reg) {
   return st.t[0][reg & 0xff] ^ st.t[1][(reg >> 8) & 0xff] ^ st.t[2][(reg >> 16) & 0xff] ^ st.t[3][reg >> 24];
 }
 
+template <size_t kStripe>
+__attribute__((target("sse4.2"))) inline uint64_t ThreeWay(const ShiftTables& st, uint64_t l, const uint8_t** data,
+                                                           size_t* n) {
+  const uint8_t* p = *data;
+  while (*n >= 3 * kStripe) {
+    uint64_t a = l, b = 0, c = 0;
+    for (size_t i = 0; i < kStripe; i += 8) {
+      a = _mm_crc32_u64(a, LoadLE64(p + i));
+      b = _mm_crc32_u64(b, LoadLE64(p + kStripe + i));
+      c = _mm_crc32_u64(c, LoadLE64(p + 2 * kStripe + i));
+    }
+    l = Shift(st, Shift(st, static_cast<uint32_t>(a)) ^ static_cast<uint32_t>(b)) ^ static_cast<uint32_t>(c);
+    p += 3 * kStripe;
+    *n -= 3 * kStripe;
+  }
+  *data = p;
+  return l;
+}
+
 }  // namespace
 
+namespace internal {
+
+bool HardwareAvailable() { return __builtin_cpu_supports("sse4.2"); }
+
 __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, const void* data, size_t n) {
-  static const ShiftTables kShift = MakeShiftTables();
+  static const ShiftTables kLong = MakeShiftTables(kLongStripe);
+  static const ShiftTables kShort = MakeShiftTables(kShortStripe);
   const auto* p = static_cast<const uint8_t*>(data);
   uint64_t l = crc ^ 0xffffffffu;
   // Byte steps up to 8-byte alignment, so the wide loads below never straddle a cache line.
@@ -114,17 +139,8 @@ __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, const vo
     l = _mm_crc32_u8(static_cast<uint32_t>(l), *p++);
     --n;
   }
-  while (n >= 3 * kStripe) {
-    uint64_t a = l, b = 0, c = 0;
-    for (size_t i = 0; i < kStripe; i += 8) {
-      a = _mm_crc32_u64(a, LoadLE64(p + i));
-      b = _mm_crc32_u64(b, LoadLE64(p + kStripe + i));
-      c = _mm_crc32_u64(c, LoadLE64(p + 2 * kStripe + i));
-    }
-    l = Shift(kShift, Shift(kShift, static_cast<uint32_t>(a)) ^ static_cast<uint32_t>(b)) ^ static_cast<uint32_t>(c);
-    p += 3 * kStripe;
-    n -= 3 * kStripe;
-  }
+  l = ThreeWay<kLongStripe>(kLong, l, &p, &n);
+  l = ThreeWay<kShortStripe>(kShort, l, &p, &n);
   while (n >= 8) {
     l = _mm_crc32_u64(l, LoadLE64(p));
     p += 8;
@@ -133,12 +149,13 @@ __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, const vo
   while (n-- > 0) l = _mm_crc32_u8(static_cast<uint32_t>(l), *p++);
   return static_cast<uint32_t>(l) ^ 0xffffffffu;
 }
+}  // namespace internal
 #else
+namespace internal {
 bool HardwareAvailable() { return false; }
 uint32_t ExtendHardware(uint32_t crc, const void* data, size_t n) { return ExtendPortable(crc, data, n); }
-#endif
-
 }  // namespace internal
+#endif
 
 uint32_t Extend(uint32_t crc, const void* data, size_t n) {
   static const ExtendFn fn = Choose();

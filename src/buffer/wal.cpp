@@ -16,7 +16,8 @@
 
 namespace logcap {
 
-Wal::Wal(const WalOptions& options) : options_(options), dir_(options.directory) {
+Wal::Wal(const WalOptions& options)
+    : options_(options), dir_(options.directory), last_cursor_save_(MonotonicNowNanos()) {
   // Offsets are 32-bit in the index (segment.h); a quarter of the total keeps kDropOldest and
   // space reclaim from working in half-buffer steps.
   max_segment_size_ = std::min<uint64_t>(options.max_segment_size, std::max<uint64_t>(options.max_total_size / 4, log::kBlockSize));
@@ -107,7 +108,10 @@ Status Wal::MakeRoomLocked(uint64_t need, Nanos deadline, std::unique_lock<std::
     }
     if (deadline != 0 && MonotonicNowNanos() >= deadline) return Status::Unavailable("disk buffer full");
     ++blocked_appends_;
-    sync_cv_.notify_one();  // save cursors promptly: a commit may free a segment
+    if (cursors_dirty_ && !cursor_save_urgent_) {
+      cursor_save_urgent_ = true;  // commits not yet persisted may free a segment: save them now
+      sync_cv_.notify_one();
+    }
     if (deadline == 0) {
       space_cv_.wait(lock);
     } else {
@@ -125,7 +129,7 @@ Status Wal::RollLocked() {
   segment->number = number;
   segment->path = walfiles::SegmentPath(dir_, number);
   fileutil::UniqueFd fd;
-  Status s = fileutil::OpenFile(segment->path, O_WRONLY | O_CREAT | O_TRUNC, &fd);
+  Status s = fileutil::OpenFile(segment->path, O_WRONLY | O_CREAT | O_EXCL, &fd);  // never clobber a segment
   if (!s.ok()) {
     NoteErrorLocked(ErrorSource::kAppend, s);
     return s;
@@ -178,7 +182,10 @@ void Wal::DropOldestLocked(uint64_t* lost_events) {
 }
 
 Status Wal::OpenReader(const std::string& name, std::unique_ptr<WalReader>* out) {
-  if (name.empty() || name.size() > 200) return Status::InvalidArgument("reader name must be 1 to 200 bytes");
+  // The name becomes a file name (escaped, see wal_filenames.h): keep it well under NAME_MAX.
+  if (name.empty() || walfiles::EncodeReaderName(name).size() > 200) {
+    return Status::InvalidArgument("disk buffer reader name must be 1 to 200 bytes once escaped for a file name");
+  }
   bool is_new = false;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -193,6 +200,8 @@ Status Wal::OpenReader(const std::string& name, std::unique_ptr<WalReader>* out)
       state->dirty = true;
       cursors_dirty_ = true;
     }
+    // A sink re-created in this process gets again what its predecessor read but never committed.
+    state->read = state->committed;
     state->open = true;
     state->cached_segment = UINT64_MAX;
     out->reset(new WalReader(this, state.get()));

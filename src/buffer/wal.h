@@ -146,6 +146,7 @@ class Wal {
   Nanos unsynced_since_ = 0;                // first write not covered by a started sync; 0 = none
   std::map<std::string, std::unique_ptr<ReaderState>> readers_;
   bool cursors_dirty_ = false;
+  bool cursor_save_urgent_ = false;  // a commit while an Append waits for space: save now
   Nanos last_cursor_save_ = 0;
   int blocked_appends_ = 0;
   bool closed_ = false;

@@ -1,4 +1,9 @@
-// WalOptions: the settings of one disk buffer (Wal). A plain struct; Wal::Open validates it.
+// WalOptions: the settings of one disk buffer (Wal). A plain value type.
+//
+// Wal::Open refuses (InvalidArgument) an empty directory, max_total_size under 128 KiB,
+// max_segment_size under 32 KiB and negative intervals. The segment size actually used is at
+// most a quarter of max_total_size (so that space is reclaimed, or dropped, in small steps) and
+// at most 1 GiB (the in-memory index keeps 32-bit offsets).
 #pragma once
 
 #include <cstdint>

@@ -73,6 +73,7 @@ bool WalReader::Next(std::string* payload, WalRecordId* id, uint32_t* event_coun
           if (deadline != 0) wal_->data_cv_.wait_until(l, ToSteadyTimePoint(deadline));
           return false;
         }
+        wal_->ClearErrorLocked(Wal::ErrorSource::kRead);
       }
       // Claimed before reading, so drop accounting and Commit clamping see it as read.
       state_->read = WalRecordId{segment_number, end};
@@ -114,7 +115,7 @@ bool WalReader::ReadRecord(uint64_t start, uint64_t end, std::string* payload, u
   size_t head_size = 0, total = 0;
   for (std::string_view f : fragments_) {
     const size_t k = std::min(f.size(), sizeof(head) - head_size);
-    std::memcpy(head + head_size, f.data(), k);
+    if (k > 0) std::memcpy(head + head_size, f.data(), k);
     head_size += k;
     total += f.size();
   }
@@ -168,9 +169,11 @@ void WalReader::Commit(const WalRecordId& id) {
   state_->committed = done;
   state_->dirty = true;
   // Wake the sync thread when its schedule changes: first dirty cursor, or an Append waits
-  // for the space this commit may free.
-  if (!wal_->cursors_dirty_ || wal_->blocked_appends_ > 0) {
+  // for the space this commit may free (then the cursor is saved at once).
+  const bool urgent = wal_->blocked_appends_ > 0;
+  if (!wal_->cursors_dirty_ || urgent) {
     wal_->cursors_dirty_ = true;
+    wal_->cursor_save_urgent_ = wal_->cursor_save_urgent_ || urgent;
     wal_->sync_cv_.notify_one();
   }
 }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "buffer/cursor_file.h"
 #include "buffer/segment_scan.h"
@@ -43,7 +44,9 @@ Status Wal::Open(const WalOptions& options, std::unique_ptr<Wal>* out, WalRecove
   std::unique_ptr<Wal> wal(new Wal(options));
   wal->lock_ = std::move(lock);
   WalRecoveryReport local;
-  s = wal->Recover(report != nullptr ? report : &local);
+  if (report == nullptr) report = &local;
+  *report = WalRecoveryReport();
+  s = wal->Recover(report);
   if (!s.ok()) {
     wal->CloseFilesLocked();  // no other thread exists yet
     wal->closed_ = true;
@@ -102,6 +105,15 @@ Status Wal::RecoverSegments(WalRecoveryReport* report) {
     fileutil::UniqueFd fd;
     s = fileutil::OpenFile(segment->path, O_RDWR, &fd);
     if (!s.ok()) return s;
+    next_segment_ = number + 1;
+    uint64_t file_size = 0;
+    s = fileutil::FileSize(fd.get(), segment->path, &file_size);
+    if (!s.ok()) return s;
+    if (file_size > UINT32_MAX) {  // never written by us (segments stay under 4 GiB): not indexable
+      report->problems.push_back(walfiles::SegmentFileName(number) + ": larger than 4 GiB, not a segment of ours (ignored)");
+      spdlog::error("disk buffer {}: {} is larger than 4 GiB (ignored)", dir_, segment->path);
+      continue;
+    }
     SegmentScan scan;
     s = ScanSegment(fd.get(), segment.get(), &scan);
     if (!s.ok()) return s;
@@ -135,7 +147,6 @@ Status Wal::RecoverSegments(WalRecoveryReport* report) {
     segment->sealed = true;
     segment->synced = true;
     disk_bytes_ += segment->size;
-    next_segment_ = number + 1;
     segments_.push_back(std::move(segment));
   }
   return Status::Ok();

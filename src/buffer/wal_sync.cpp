@@ -31,7 +31,7 @@ void Wal::SyncThreadMain() {
     if (cursors_dirty_) {
       const Nanos due = last_cursor_save_ + options_.cursor_save_interval;
       // An Append waiting for space cannot wait a whole interval for a commit to free a segment.
-      if (now >= due || blocked_appends_ > 0) {
+      if (now >= due || cursor_save_urgent_) {
         save = true;
       } else {
         wake = std::min(wake, due);
@@ -129,7 +129,10 @@ Status Wal::SaveCursorsNow(const std::string* only) {
       reader->dirty = false;
     }
     cursors_dirty_ = still_dirty;
-    if (only == nullptr) last_cursor_save_ = MonotonicNowNanos();
+    if (only == nullptr) {
+      last_cursor_save_ = MonotonicNowNanos();
+      cursor_save_urgent_ = false;
+    }
   }
   if (batch.empty()) return Status::Ok();
   std::vector<bool> saved;

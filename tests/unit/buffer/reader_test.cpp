@@ -67,6 +67,31 @@ TEST_F(ReaderTest, NewReaderStartsAtTheEnd) {
   EXPECT_EQ(Payloads(ReadAvailable(reader.get())), std::vector<std::string>{"new"});
 }
 
+TEST_F(ReaderTest, AnyReaderNameMapsToASafeCursorFile) {
+  const std::string name = "../loki sink/ü%2F.";
+  {
+    auto wal = OpenWal(options_);
+    auto reader = Reader(wal.get(), name);
+    ASSERT_TRUE(AppendNoWait(wal.get(), "a").ok());
+    ASSERT_TRUE(AppendNoWait(wal.get(), "b").ok());
+    auto got = ReadAvailable(reader.get());
+    reader->Commit(got[0].id);
+    reader.reset();
+    wal->Close();
+  }
+  std::vector<std::string> files;
+  ASSERT_TRUE(fileutil::ListDir(walfiles::ReadersDir(dir_.path()), &files).ok());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].find('/'), std::string::npos);
+  EXPECT_NE(files[0][0], '.');
+  auto wal = OpenWal(options_);
+  auto reader = Reader(wal.get(), name);
+  EXPECT_EQ(Payloads(ReadAvailable(reader.get())), std::vector<std::string>{"b"});
+  EXPECT_EQ(wal->Stats().readers[0].name, name);
+  std::unique_ptr<WalReader> too_long;
+  EXPECT_EQ(wal->OpenReader(std::string(100, '/'), &too_long).code(), Status::Code::kInvalidArgument);
+}
+
 TEST_F(ReaderTest, OpeningTheSameNameTwiceIsAnError) {
   auto wal = OpenWal(options_);
   auto reader = Reader(wal.get(), "sink");
@@ -74,6 +99,18 @@ TEST_F(ReaderTest, OpeningTheSameNameTwiceIsAnError) {
   EXPECT_EQ(wal->OpenReader("sink", &again).code(), Status::Code::kInvalidArgument);
   reader.reset();
   EXPECT_TRUE(wal->OpenReader("sink", &again).ok()) << "allowed again once the first is destroyed";
+}
+
+TEST_F(ReaderTest, AReaderOpenedAgainGetsWhatItsPredecessorReadButDidNotCommit) {
+  auto wal = OpenWal(options_);
+  auto reader = Reader(wal.get(), "sink");
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(AppendNoWait(wal.get(), Numbered(i)).ok());
+  auto got = ReadAvailable(reader.get());
+  ASSERT_EQ(got.size(), 4u);
+  reader->Commit(got[0].id);
+  reader.reset();  // e.g. the sink is re-created by a configuration reload
+  reader = Reader(wal.get(), "sink");
+  EXPECT_EQ(Payloads(ReadAvailable(reader.get())), (std::vector<std::string>{Numbered(1), Numbered(2), Numbered(3)}));
 }
 
 TEST_F(ReaderTest, ResumesAfterTheCheckpointedCursor) {
