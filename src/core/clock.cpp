@@ -153,7 +153,12 @@ std::optional<Nanos> ParseRfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
-  return secs * kNanosPerSecond + frac;
+  // Nanoseconds since the epoch in 64 bits cover the years 1678 to 2261: outside that, no time.
+  Nanos nanos;
+  if (__builtin_mul_overflow(secs, kNanosPerSecond, &nanos) || __builtin_add_overflow(nanos, frac, &nanos)) {
+    return std::nullopt;
+  }
+  return nanos;
 }
 
 }  // namespace logcap

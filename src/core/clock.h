@@ -37,6 +37,7 @@ class TimestampFormatter {
 void FormatDate(Nanos t, char* out);
 
 // Parses RFC 3339 ("2026-11-23T10:00:00.123Z", "+02:00" offsets, up to 9 fraction digits).
+// nullopt for malformed text and for times outside what Nanos holds (years 1678 to 2261).
 std::optional<Nanos> ParseRfc3339(std::string_view text);
 
 }  // namespace logcap

@@ -25,6 +25,14 @@ TEST(ParseRfc3339, RoundTripsWithFormatter) {
   EXPECT_EQ(*parsed, t);
 }
 
+TEST(ParseRfc3339, TimesBeyondWhatNanosHoldsAreRejectedNotWrapped) {
+  EXPECT_FALSE(ParseRfc3339("3026-11-23T10:00:00Z").has_value());
+  EXPECT_FALSE(ParseRfc3339("9999-12-31T23:59:59.999999999Z").has_value());
+  EXPECT_FALSE(ParseRfc3339("1000-01-01T00:00:00Z").has_value());
+  EXPECT_TRUE(ParseRfc3339("2262-01-01T00:00:00Z").has_value());
+  EXPECT_TRUE(ParseRfc3339("1700-01-01T00:00:00Z").has_value());
+}
+
 TEST(ParseRfc3339, AppliesOffsetsAndShortFractions) {
   auto a = ParseRfc3339("2026-11-23T12:00:00.5+02:00");
   ASSERT_TRUE(a.has_value());
