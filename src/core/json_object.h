@@ -11,6 +11,28 @@
 
 namespace logcap {
 
+// Appends s as a JSON string: quotes, backslashes and control characters escaped, other bytes as
+// they are. For messages chosen or relayed by the agent's own code (errors, names), not the hot
+// path: event text goes through codec/json_escape, which also repairs invalid UTF-8.
+inline void AppendJsonQuoted(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
 class JsonObject {
  public:
   template <typename T>
@@ -26,24 +48,10 @@ class JsonObject {
     return *this;
   }
   JsonObject& Add(std::string_view key, const char* value) = delete;  // would bind to bool: use AddString
-  // A string value, escaped here (quotes, backslashes and control characters).
+  // A string value, escaped by AppendJsonQuoted.
   JsonObject& AddString(std::string_view key, std::string_view value) {
     Key(key);
-    out_ += '"';
-    for (char c : value) {
-      if (c == '"' || c == '\\') {
-        out_ += '\\';
-        out_ += c;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        out_ += "\\u00";
-        out_ += kHex[(c >> 4) & 0xf];
-        out_ += kHex[c & 0xf];
-      } else {
-        out_ += c;
-      }
-    }
-    out_ += '"';
+    AppendJsonQuoted(out_, value);
     return *this;
   }
   JsonObject& AddRaw(std::string_view key, std::string_view json) {

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "server/http_server.h"
+#include "core/json_object.h"
 #include "core/thread_name.h"
 
 #include <algorithm>
@@ -68,28 +69,9 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
 HttpResponse JsonError(int status, std::string_view message) {
   std::string body = "{\"error\":";
-  AppendJsonString(body, message);
+  AppendJsonQuoted(body, message);
   body += ",\"status\":" + std::to_string(status) + "}";
   return HttpResponse::Json(status, std::move(body));
 }

@@ -57,9 +57,11 @@
 #include <spdlog/spdlog.h>
 
 #include "server/http_server.h"
+#include "core/json_object.h"
 
 namespace {
 
+using logcap::AppendJsonQuoted;
 using logcap::HttpRequest;
 using logcap::HttpResponse;
 using logcap::HttpServer;
@@ -83,28 +85,9 @@ struct Options {
   std::vector<std::string> paths;
 };
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
 HttpResponse JsonError(int status, std::string_view message) {
   std::string body = "{\"error\":";
-  AppendJsonString(body, message);
+  AppendJsonQuoted(body, message);
   body += '}';
   return HttpResponse::Json(status, std::move(body));
 }
@@ -540,11 +523,11 @@ class Receiver {
     out += faults_.refuse ? "\"refuse\"" : "\"ok\"";
     out += ",\"status\":" + std::to_string(faults_.status);
     out += ",\"retry_after\":";
-    AppendJsonString(out, faults_.retry_after);
+    AppendJsonQuoted(out, faults_.retry_after);
     out += ",\"count\":" + std::to_string(faults_.remaining);
     out += ",\"every\":" + std::to_string(faults_.every);
     out += ",\"reject_substring\":";
-    AppendJsonString(out, faults_.reject_substring);
+    AppendJsonQuoted(out, faults_.reject_substring);
     out += ",\"delay_ms\":" + std::to_string(faults_.delay_ms);
     out += '}';
     return out;
@@ -624,7 +607,7 @@ class Receiver {
       for (const auto& [key, n] : map) {
         if (!first_entry) out += ',';
         first_entry = false;
-        AppendJsonString(out, key);
+        AppendJsonQuoted(out, key);
         out += ':' + std::to_string(n);
       }
       out += '}';
