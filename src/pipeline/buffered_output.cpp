@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "buffer/wal.h"
@@ -30,19 +29,7 @@ void BufferedOutput::Prepare(PreparedBatch& prepared) {
   if (!prepared.batch.empty()) EncodeBatch(prepared.batch, &prepared.encoded);
 }
 
-bool BufferedOutput::PastDeadline() const {
-  const Nanos deadline = deadline_.load(std::memory_order_acquire);
-  return deadline != 0 && MonotonicNowNanos() >= deadline;
-}
-
-void BufferedOutput::SetShutdownDeadline(Nanos deadline) { deadline_.store(deadline, std::memory_order_release); }
-
-void BufferedOutput::SleepUnlessDeadline(Nanos delay) {
-  const Nanos until = MonotonicNowNanos() + delay;
-  while (MonotonicNowNanos() < until && !PastDeadline()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
+void BufferedOutput::SetShutdownDeadline(Nanos deadline) { deadline_.Set(deadline); }
 
 std::string BufferedOutput::last_error() const {
   std::lock_guard lock(error_mu_);
@@ -60,9 +47,8 @@ void BufferedOutput::Append(const EventBatch& batch, std::string_view encoded, c
   const uint32_t events = static_cast<uint32_t>(batch.size());
   RetryBackoff backoff(100 * kNanosPerMilli, 5 * kNanosPerSecond);
   for (;;) {
-    const Nanos deadline = deadline_.load(std::memory_order_acquire);
     const Nanos now = MonotonicNowNanos();
-    const Nanos wait_until = deadline != 0 ? std::min(deadline, now + kAppendWaitSlice) : now + kAppendWaitSlice;
+    const Nanos wait_until = deadline_.Clamp(kAppendWaitSlice);
     Status s = wal_->Append(encoded, events, wait_until, [acks](const Status& durable) {
       if (!durable.ok()) {
         for (const AckTokenPtr& token : *acks) token->Report(DeliveryOutcome::kFailed);
@@ -94,7 +80,7 @@ void BufferedOutput::Append(const EventBatch& batch, std::string_view encoded, c
       for (const AckTokenPtr& token : *acks) token->Report(DeliveryOutcome::kDropped);
       return;
     }
-    if (PastDeadline()) {
+    if (deadline_.Passed()) {
       spdlog::error("disk buffer: could not store {} events before the shutdown deadline ({}); they stay "
                     "unacknowledged at their sources and are read again after a restart",
                     events, s.ToString());
@@ -115,7 +101,7 @@ void BufferedOutput::Append(const EventBatch& batch, std::string_view encoded, c
       spdlog::error("disk buffer: cannot write ({}); sources are paused, nothing is dropped; retrying in {} ms",
                     s.ToString(), delay / kNanosPerMilli);
     }
-    SleepUnlessDeadline(delay);
+    deadline_.SleepFor(delay);
   }
 }
 

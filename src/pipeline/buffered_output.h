@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "pipeline/batch_output.h"
+#include "pipeline/shutdown_deadline.h"
 
 namespace prometheus {
 class Counter;
@@ -53,13 +54,11 @@ class BufferedOutput : public BatchOutput {
   using SharedAcks = std::shared_ptr<std::vector<AckTokenPtr>>;
   // Appends one encoded batch, waiting and retrying as described above.
   void Append(const EventBatch& batch, std::string_view encoded, const SharedAcks& acks);
-  bool PastDeadline() const;
-  void SleepUnlessDeadline(Nanos delay);
 
   Wal* wal_;
   prometheus::Counter* write_errors_;
   prometheus::Counter* dropped_too_large_;
-  std::atomic<Nanos> deadline_{0};
+  ShutdownDeadline deadline_;
   std::atomic<bool> healthy_{true};
   mutable std::mutex error_mu_;
   std::string last_error_;

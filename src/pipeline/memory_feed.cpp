@@ -15,14 +15,12 @@ bool MemoryFeed::Enqueue(SharedBatch batch) {
   const uint64_t bytes = batch->message_bytes();
   pending_bytes_ += bytes;  // counted before the push: a runner may finish it at once
   for (;;) {
-    const Nanos deadline = deadline_.load(std::memory_order_acquire);
-    const Nanos now = MonotonicNowNanos();
-    const Nanos wait_until = deadline != 0 ? std::min(deadline, now + kWaitSlice) : now + kWaitSlice;
+    const Nanos wait_until = deadline_.Clamp(kWaitSlice);
     // Push moves from batch only when it succeeds.
     auto result = queue_.Push(std::move(batch), 1, wait_until);
     if (result == BoundedQueue<SharedBatch>::PushResult::kOk) return true;
     if (result == BoundedQueue<SharedBatch>::PushResult::kClosed ||
-        (deadline != 0 && MonotonicNowNanos() >= deadline)) {
+        deadline_.Passed()) {
       pending_bytes_ -= bytes;
       batch->ReportOutcome(DeliveryOutcome::kFailed);
       ++refused_batches_;

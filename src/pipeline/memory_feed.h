@@ -15,6 +15,7 @@
 #include <atomic>
 
 #include "pipeline/bounded_queue.h"
+#include "pipeline/shutdown_deadline.h"
 #include "pipeline/sink_feed.h"
 
 namespace logcap {
@@ -27,7 +28,7 @@ class MemoryFeed : public SinkFeed {
   // Returns false when the batch was not queued (closed, or past the shutdown deadline); it has then
   // been reported kFailed.
   bool Enqueue(SharedBatch batch);
-  void SetShutdownDeadline(Nanos deadline) { deadline_.store(deadline, std::memory_order_release); }
+  void SetShutdownDeadline(Nanos deadline) { deadline_.Set(deadline); }
 
   size_t Take(std::vector<FeedItem>& out, size_t max_batches, Nanos deadline) override;
   void Finish(const FeedItem& item, DeliveryOutcome outcome) override;
@@ -40,7 +41,7 @@ class MemoryFeed : public SinkFeed {
  private:
   BoundedQueue<SharedBatch> queue_{kQueueBatches};
   std::vector<SharedBatch> scratch_;
-  std::atomic<Nanos> deadline_{0};
+  ShutdownDeadline deadline_;
   std::atomic<uint64_t> pending_bytes_{0};
   std::atomic<uint64_t> refused_batches_{0};
 };

@@ -68,13 +68,7 @@ Status SinkRunner::Start() {
   return Status::Ok();
 }
 
-void SinkRunner::SetShutdownDeadline(Nanos deadline) {
-  {
-    std::lock_guard lock(wake_mu_);
-    deadline_.store(deadline, std::memory_order_release);
-  }
-  wake_cv_.notify_all();
-}
+void SinkRunner::SetShutdownDeadline(Nanos deadline) { deadline_.Set(deadline); }
 
 void SinkRunner::CloseAndJoin() {
   if (closed_) return;
@@ -93,27 +87,10 @@ void SinkRunner::CloseAndJoin() {
 
 bool SinkRunner::SubmitReplay(SharedBatch batch, ReplayDone done) {
   for (;;) {
-    if (deadline_.load(std::memory_order_acquire) != 0) return false;
+    if (deadline_.IsSet()) return false;
     auto result = replays_.Push(Replay{batch, done}, 1, MonotonicNowNanos() + kTakeWaitSlice);
     if (result == BoundedQueue<Replay>::PushResult::kOk) return true;
     if (result == BoundedQueue<Replay>::PushResult::kClosed) return false;
-  }
-}
-
-bool SinkRunner::PastDeadline() const {
-  const Nanos deadline = deadline_.load(std::memory_order_acquire);
-  return deadline != 0 && MonotonicNowNanos() >= deadline;
-}
-
-void SinkRunner::SleepForRetry(Nanos delay) {
-  std::unique_lock lock(wake_mu_);
-  const Nanos until = MonotonicNowNanos() + delay;
-  for (;;) {
-    const Nanos deadline = deadline_.load(std::memory_order_acquire);
-    const Nanos wake = deadline != 0 ? std::min(until, deadline) : until;
-    const Nanos now = MonotonicNowNanos();
-    if (now >= wake) return;
-    wake_cv_.wait_for(lock, std::chrono::nanoseconds(wake - now));
   }
 }
 
@@ -176,7 +153,7 @@ void SinkRunner::DeliverWithRetries(const std::vector<const EventBatch*>& batche
     ++retries_;
     sent_retry_->Increment(static_cast<double>(still_events));
     const bool opened = breaker_.OnFailure(misconfigured);
-    if (PastDeadline()) {
+    if (deadline_.Passed()) {
       spdlog::error("sink {}: still failing at the shutdown deadline, giving up on {} events for now (they are "
                     "kept: in the disk buffer, or unacknowledged at their source): {}",
                     sink_->name(), still_events, why.ToString());
@@ -197,7 +174,7 @@ void SinkRunner::DeliverWithRetries(const std::vector<const EventBatch*>& batche
                    sink_->name(), why.ToString(), still_events, delay / kNanosPerMilli, rounds,
                    CircuitStateName(breaker_.state()));
     }
-    SleepForRetry(delay);
+    deadline_.SleepFor(delay);
     pending = std::move(still);
   }
 }
@@ -325,7 +302,7 @@ void SinkRunner::Run() {
   items.reserve(group);
   for (;;) {
     DeliverReplays();
-    if (PastDeadline()) break;
+    if (deadline_.Passed()) break;
     const size_t n = feed_->Take(items, group, MonotonicNowNanos() + kTakeWaitSlice);
     if (n == 0) {
       if (feed_->Exhausted()) break;

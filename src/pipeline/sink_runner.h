@@ -40,6 +40,7 @@
 #include "pipeline/bounded_queue.h"
 #include "pipeline/circuit_breaker.h"
 #include "pipeline/sink.h"
+#include "pipeline/shutdown_deadline.h"
 #include "pipeline/sink_feed.h"
 
 namespace prometheus {
@@ -106,9 +107,6 @@ class SinkRunner {
   // is in the DLQ, else kDropped.
   DeliveryOutcome DeadLetter(const EventBatch& batch, const SinkResult& result, uint32_t attempts, Nanos first_attempt);
   void Run();
-  bool PastDeadline() const;
-  // Sleeps up to delay, waking early when the shutdown deadline is set or passes.
-  void SleepForRetry(Nanos delay);
   void SetLastError(std::string text);
 
   std::unique_ptr<Sink> sink_;
@@ -121,9 +119,7 @@ class SinkRunner {
   std::thread thread_;
   bool started_ = false;  // control thread only
   bool closed_ = false;   // control thread only
-  std::mutex wake_mu_;
-  std::condition_variable wake_cv_;
-  std::atomic<Nanos> deadline_{0};  // 0 = not shutting down
+  ShutdownDeadline deadline_;
   Nanos last_failure_log_ = 0;
   TimestampFormatter dlq_timestamps_;  // runner thread only
   std::string dlq_scratch_;
