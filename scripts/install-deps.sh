@@ -11,8 +11,9 @@ BUILD_PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-# Real peers the tests talk to: promtool checks /metrics; python3 drives end-to-end tests.
-TEST_PACKAGES=(prometheus python3 procps)
+# Real peers the tests talk to: promtool checks /metrics; python3 drives end-to-end tests; openssl
+# makes the TLS tests' certificates and socat terminates TLS (OpenSSL) in front of the test receiver.
+TEST_PACKAGES=(prometheus python3 procps openssl socat)
 
 wanted=("${BUILD_PACKAGES[@]}")
 if [ "${1:-}" != "--build-only" ]; then wanted+=("${TEST_PACKAGES[@]}"); fi

@@ -120,6 +120,9 @@ struct LokiSinkConfig {
   std::string url = "http://localhost:3100";
   std::string push_endpoint = "/loki/api/v1/push";
   std::string format = "protobuf";  // protobuf | json
+  // auto: snappy for protobuf, gzip for json. none: json as is; protobuf in a stored (literal
+  // only) snappy block, since Loki requires snappy framing for protobuf.
+  std::string compression = "auto";  // auto | snappy | gzip | none
   std::string tenant_id;
   StringMap labels;
   LokiAuthConfig auth;
@@ -128,6 +131,15 @@ struct LokiSinkConfig {
   uint64_t batch_size = 1000;
   Duration batch_timeout = std::chrono::seconds(1);
   Duration timeout = std::chrono::seconds(30);
+  // Event labels that become stream labels (when present); every other label goes to structured
+  // metadata. Low-cardinality keys only: each distinct combination is a Loki stream.
+  StringList label_keys = {"job", "source_type", "container_name", "namespace", "pod", "stream", "level", "host"};
+  std::string structured_metadata = "auto";  // auto (protobuf only) | always | never
+  std::string out_of_order_action = "dlq";   // dlq | drop | rewrite_timestamp
+  uint64_t max_in_flight = 4;                // requests on the wire at once
+  uint64_t max_labels_per_stream = 15;       // Loki's max_label_names_per_series default
+  uint64_t max_streams_per_push = 1000;
+  uint64_t max_label_value_length = 1024;    // Loki refuses > 2048 bytes by default
 
   bool operator==(const LokiSinkConfig&) const = default;
 };

@@ -237,6 +237,11 @@ std::vector<Option> BuildOptions() {
              [](auto& c) -> auto& { return c.sinks.loki.push_endpoint; }),
     Enum("sinks.loki.format", "protobuf (snappy) or json (gzip).", {"protobuf", "json"},
          [](auto& c) -> auto& { return c.sinks.loki.format; }),
+    Enum("sinks.loki.compression",
+         "Body compression: auto (snappy for protobuf, gzip for json), snappy (protobuf), gzip (json), or none: json "
+         "as is, protobuf in a stored snappy block (Loki requires snappy framing): no compression CPU, about three "
+         "times the bytes on the wire.",
+         {"auto", "snappy", "gzip", "none"}, [](auto& c) -> auto& { return c.sinks.loki.compression; }),
     Str("sinks.loki.tenant_id", "X-Scope-OrgID header; empty = none.",
         [](auto& c) -> auto& { return c.sinks.loki.tenant_id; }),
     Map("sinks.loki.labels", "Static stream labels.", [](auto& c) -> auto& { return c.sinks.loki.labels; }),
@@ -256,12 +261,34 @@ std::vector<Option> BuildOptions() {
          [](auto& c) -> auto& { return c.sinks.loki.tls.insecure_skip_verify; }),
     Map("sinks.loki.headers", "Extra HTTP headers on every push.",
         [](auto& c) -> auto& { return c.sinks.loki.headers; }),
-    Uint("sinks.loki.batch_size", "Most events per push.", 1, 1000000,
+    Uint("sinks.loki.batch_size", "Most entries per push request; the sink waits up to batch_timeout to fill one.", 1, 1000000,
          [](auto& c) -> auto& { return c.sinks.loki.batch_size; }),
-    Dur("sinks.loki.batch_timeout", "A partial batch is pushed after this long.", milliseconds(1), minutes(10),
+    Dur("sinks.loki.batch_timeout", "Longest wait for more events before a push that is not full.", milliseconds(1), minutes(10),
         [](auto& c) -> auto& { return c.sinks.loki.batch_timeout; }),
     Dur("sinks.loki.timeout", "HTTP request timeout.", milliseconds(100), hours(1),
         [](auto& c) -> auto& { return c.sinks.loki.timeout; }),
+    List("sinks.loki.label_keys",
+         "Event labels sent as stream labels when present (level is the event's level, source_type its source's type); "
+         "every other label goes to structured metadata. Keep to low-cardinality keys: each combination is a stream.",
+         [](auto& c) -> auto& { return c.sinks.loki.label_keys; }),
+    Enum("sinks.loki.structured_metadata",
+         "Labels that are not stream labels, and trace_id/span_id, as structured metadata (Loki 3): auto sends them "
+         "with the protobuf format only, always with JSON too, never drops them.",
+         {"auto", "always", "never"}, [](auto& c) -> auto& { return c.sinks.loki.structured_metadata; }),
+    Enum("sinks.loki.out_of_order_action",
+         "Entries Loki refuses for their timestamp (out of order, too far behind, too old, too new): dlq keeps them in "
+         "the dead-letter queue, drop counts and discards them, rewrite_timestamp sends them again stamped now.",
+         {"dlq", "drop", "rewrite_timestamp"}, [](auto& c) -> auto& { return c.sinks.loki.out_of_order_action; }),
+    Uint("sinks.loki.max_in_flight", "Push requests on the wire at once; a stream is never in two of them.", 1, 64,
+         [](auto& c) -> auto& { return c.sinks.loki.max_in_flight; }),
+    Uint("sinks.loki.max_labels_per_stream", "Stream labels kept per stream; the rest go to structured metadata.", 1,
+         100, [](auto& c) -> auto& { return c.sinks.loki.max_labels_per_stream; }),
+    Uint("sinks.loki.max_streams_per_push",
+         "Distinct streams in one push; events past it go to a stream of the static labels only, their labels as "
+         "structured metadata.",
+         1, 100000, [](auto& c) -> auto& { return c.sinks.loki.max_streams_per_push; }),
+    Uint("sinks.loki.max_label_value_length", "Longer label values are cut to this many bytes (and counted).", 16,
+         65536, [](auto& c) -> auto& { return c.sinks.loki.max_label_value_length; }),
 
     // sinks.kafka
     Bool("sinks.kafka.enabled", "Produce to Apache Kafka.", [](auto& c) -> auto& { return c.sinks.kafka.enabled; }),

@@ -19,9 +19,8 @@ bool AnyInvalid(const LoadContext& ctx, std::initializer_list<std::string_view> 
 }
 
 void CheckUnavailableComponents(const Config& config, LoadContext& ctx) {
-  const std::array<Component, 3> unavailable = {{
+  const std::array<Component, 2> unavailable = {{
       {"container_monitor", config.container_monitor.enabled},
-      {"sinks.loki", config.sinks.loki.enabled},
       {"sinks.kafka", config.sinks.kafka.enabled},
   }};
   for (const Component& component : unavailable) {
@@ -48,13 +47,13 @@ void CheckSinksEnabled(const Config& config, LoadContext& ctx) {
       sinks.kafka.enabled) {
     return;
   }
-  if (AnyInvalid(ctx, {"sinks", "sinks.local_file", "sinks.local_file.enabled", "sinks.http", "sinks.http.enabled", "sinks.stdout",
-                       "sinks.stdout.enabled", "sinks.null", "sinks.null.enabled"})) {
+  if (AnyInvalid(ctx, {"sinks", "sinks.loki", "sinks.loki.enabled", "sinks.local_file", "sinks.local_file.enabled", "sinks.http",
+                       "sinks.http.enabled", "sinks.stdout", "sinks.stdout.enabled", "sinks.null", "sinks.null.enabled"})) {
     return;
   }
   ctx.AddError(ctx.Locate({"sinks"}),
-               "no sink is enabled: set enabled: true under at least one of sinks.local_file, sinks.http, "
-               "sinks.stdout or sinks.null");
+               "no sink is enabled: set enabled: true under at least one of sinks.loki, sinks.local_file, "
+               "sinks.http, sinks.stdout or sinks.null");
 }
 
 void CheckFileMonitor(const Config& config, LoadContext& ctx) {

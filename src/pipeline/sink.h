@@ -88,6 +88,15 @@ class Sink {
   // (local files); a sink that holds every batch of a group encoded at once (HTTP) keeps it small
   // to bound its memory.
   virtual size_t max_group_batches() const { return 64; }
+  // How full a group should be before it is handed over: the runner keeps taking batches until the
+  // group holds at least min_events events, is max_group_batches() long, or max_wait has passed
+  // since its first batch was taken (Loki's batch_size / batch_timeout: fewer, fuller pushes at a
+  // low rate). The default hands over whatever is waiting at once.
+  struct GroupFill {
+    size_t min_events = 0;
+    Nanos max_wait = 0;
+  };
+  virtual GroupFill group_fill() const { return {}; }
   // A JSON object with this sink's own counters, for GET /api/v1/stats ("{}" if none).
   virtual std::string StatsJson() const { return "{}"; }
 };

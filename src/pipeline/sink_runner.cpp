@@ -296,6 +296,24 @@ void SinkRunner::DeliverReplays() {
   }
 }
 
+void SinkRunner::FillGroup(std::vector<FeedItem>& items, size_t group) {
+  const Sink::GroupFill fill = sink_->group_fill();
+  if (fill.min_events == 0 || fill.max_wait <= 0) return;
+  size_t events = 0;
+  for (const FeedItem& item : items) events += item.batch->size();
+  const Nanos until = MonotonicNowNanos() + fill.max_wait;
+  while (events < fill.min_events && items.size() < group && !deadline_.Passed()) {
+    const Nanos now = MonotonicNowNanos();
+    if (now >= until) break;
+    const size_t before = items.size();
+    if (feed_->Take(items, group - before, std::min(until, now + kTakeWaitSlice)) == 0) {
+      if (feed_->Exhausted()) break;
+      continue;
+    }
+    for (size_t i = before; i < items.size(); ++i) events += items[i].batch->size();
+  }
+}
+
 void SinkRunner::Run() {
   const size_t group = std::clamp<size_t>(sink_->max_group_batches(), 1, kMaxGroupBatches);
   std::vector<FeedItem> items;
@@ -308,6 +326,7 @@ void SinkRunner::Run() {
       if (feed_->Exhausted()) break;
       continue;
     }
+    FillGroup(items, group);
     DeliverFeedGroup(items);
   }
 }

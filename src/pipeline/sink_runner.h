@@ -101,6 +101,8 @@ class SinkRunner {
   // counting once it has its verdict, so a DLQ entry reports its own attempts, not its group's.
   void DeliverWithRetries(const std::vector<const EventBatch*>& batches, std::vector<SinkResult>& final_results,
                           std::vector<uint32_t>* attempts);
+  // Takes more batches into items while the sink's group_fill() asks for a fuller group.
+  void FillGroup(std::vector<FeedItem>& items, size_t group);
   void DeliverFeedGroup(std::vector<FeedItem>& items);
   void DeliverReplays();
   // Writes rejected events to the DLQ (or counts them dropped). Returns kDelivered when every one

@@ -36,7 +36,7 @@ std::span<const SinkRegistration> SinkRegistrations();
 
 // One sink per enabled registration, in registration order. metrics may be null and must outlive
 // the sinks. *error (may be null) is set to Ok, or to InvalidArgument when the configuration
-// enables a sink that exists in the configuration but not yet in code (loki, kafka); then the
+// enables a sink that exists in the configuration but not yet in code (kafka); then the
 // result is empty.
 std::vector<std::unique_ptr<Sink>> BuildEnabledSinks(const Config& config, Metrics* metrics, Status* error);
 

@@ -38,6 +38,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   bytes_read_ = &BuildCounter().Name("log_capturer_bytes_read_total").Help("Bytes read by sources.").Register(r);
   config_reloads_ = &BuildCounter().Name("log_capturer_config_reloads_total").Help("Configuration reloads, by outcome.").Register(r);
   circuit_state_ = &BuildGauge().Name("log_capturer_sink_circuit_state").Help("Circuit breaker of each sink: 0 closed, 1 half-open, 2 open.").Register(r);
+  sink_requests_ = &BuildCounter().Name("log_capturer_sink_requests_total").Help("Requests of HTTP sinks by answer: the HTTP status, or error when none came.").Register(r);
+  sink_refused_ = &BuildCounter().Name("log_capturer_sink_refused_entries_total").Help("Entries refused by the far side for their timestamp, by reason and by what the sink did with them.").Register(r);
+  labels_cut_ = &BuildCounter().Name("log_capturer_sink_labels_cut_total").Help("Labels not sent as stream labels (moved to structured metadata) or cut short, by reason.").Register(r);
   buffer_disk_bytes_ = &BuildGauge().Name("log_capturer_buffer_disk_bytes").Help("Bytes of all disk buffer segments.").Register(r).Add({});
   buffer_corrupt_records_ = &BuildCounter().Name("log_capturer_buffer_corrupt_records_total").Help("Disk buffer records skipped for a bad checksum or framing.").Register(r).Add({});
   buffer_write_errors_ = &BuildCounter().Name("log_capturer_buffer_write_errors_total").Help("Disk buffer appends that failed (disk full, I/O error) and were retried.").Register(r).Add({});
@@ -79,6 +82,16 @@ prometheus::Counter& Metrics::BytesRead(std::string_view source) { return bytes_
 prometheus::Counter& Metrics::ConfigReloads(std::string_view status) { return config_reloads_->Add({{"status", S(status)}}); }
 
 prometheus::Gauge& Metrics::SinkCircuitState(std::string_view sink) { return circuit_state_->Add({{"sink", S(sink)}}); }
+
+prometheus::Counter& Metrics::SinkRequests(std::string_view sink, std::string_view code) {
+  return sink_requests_->Add({{"sink", S(sink)}, {"code", S(code)}});
+}
+prometheus::Counter& Metrics::SinkRefusedEntries(std::string_view sink, std::string_view reason, std::string_view action) {
+  return sink_refused_->Add({{"sink", S(sink)}, {"reason", S(reason)}, {"action", S(action)}});
+}
+prometheus::Counter& Metrics::SinkLabelsCut(std::string_view sink, std::string_view reason) {
+  return labels_cut_->Add({{"sink", S(sink)}, {"reason", S(reason)}});
+}
 
 std::string Metrics::Serialize() const {
   prometheus::TextSerializer serializer;

@@ -62,6 +62,17 @@ class Metrics {
   prometheus::Counter& ConfigReloads(std::string_view status);
   // log_capturer_sink_circuit_state{sink}: 0 closed, 1 half-open, 2 open
   prometheus::Gauge& SinkCircuitState(std::string_view sink);
+  // log_capturer_sink_requests_total{sink, code}: requests of HTTP sinks by answer, code = the
+  // HTTP status ("204", "429") or "error" when no answer came (refused, timeout, TLS)
+  prometheus::Counter& SinkRequests(std::string_view sink, std::string_view code);
+  // log_capturer_sink_refused_entries_total{sink, reason, action}: entries the far side refused
+  // for their timestamp (reason out_of_order | too_far_behind | too_old | too_new) and what the
+  // sink did with them (action dlq | drop | rewrite_timestamp)
+  prometheus::Counter& SinkRefusedEntries(std::string_view sink, std::string_view reason, std::string_view action);
+  // log_capturer_sink_labels_cut_total{sink, reason}: labels a sink could not send as stream labels
+  // and sent as structured metadata instead (reason labels_per_stream | streams_per_push) or cut
+  // short (label_value_too_long)
+  prometheus::Counter& SinkLabelsCut(std::string_view sink, std::string_view reason);
   // log_capturer_buffer_disk_bytes: bytes of every segment of the disk buffer
   prometheus::Gauge& BufferDiskBytes() { return *buffer_disk_bytes_; }
   // log_capturer_buffer_corrupt_records_total: records skipped because their checksum or framing was bad
@@ -92,6 +103,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* bytes_read_;
   prometheus::Family<prometheus::Counter>* config_reloads_;
   prometheus::Family<prometheus::Gauge>* circuit_state_;
+  prometheus::Family<prometheus::Counter>* sink_requests_;
+  prometheus::Family<prometheus::Counter>* sink_refused_;
+  prometheus::Family<prometheus::Counter>* labels_cut_;
   prometheus::Gauge* buffer_disk_bytes_;
   prometheus::Counter* buffer_corrupt_records_;
   prometheus::Counter* buffer_write_errors_;

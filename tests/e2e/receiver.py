@@ -6,7 +6,17 @@ in a file, and fails on demand (see Receiver.control).
         ... point a sink at rx.url("/logs") ...
         check(rx.wait_lines(1000, 30), "all lines arrived")
         rx.control(status=503, retry_after="1", count=3)
+
+It is also a faithful single Loki on /loki/api/v1/push (protobuf or JSON, tenants, Loki's ordering
+and validation rules and messages):
+
+        ... point a Loki sink at rx.loki_url() ...
+        check(rx.wait_lines(1000, 30), "all entries accepted")   # lines = accepted Loki entries
+        entries = rx.loki_entries()   # [{"tenant","labels","ts","line","metadata","format"}, ...]
+        check(rx.loki_stats()["order_violations_in_push"] == 0, "sorted pushes")
+        rx.control(loki_order="ordered", loki_max_age_s=3600, require_tenant=True)
 """
+import http.client
 import json
 import os
 import signal
@@ -142,17 +152,71 @@ class Receiver:
     def control(self, **fields):
         """Sets faults, e.g. control(mode="refuse"), control(status=429, retry_after="2", count=3),
         control(status=500, every=2), control(reject_substring="POISON"), control(delay_ms=200),
-        control(mode="ok") (clears every fault). Returns the resulting fault settings."""
+        control(mode="ok") (clears every fault and Loki setting). Loki settings: loki_order
+        ("unordered" default | "ordered"), loki_window_s (3600), loki_max_age_s (0 = off),
+        loki_grace_s (600), loki_max_line_size (0 = off), require_tenant (False).
+        Returns the resulting settings (what GET /_control shows)."""
         return self._control_request("POST", "/_control", fields)[1]
+
+    def settings(self):
+        """The current faults and Loki settings (GET /_control)."""
+        return self._control_request("GET", "/_control")[1]
 
     def stats(self):
         """{"requests", "lines", "bytes_wire", "bytes_decoded", "delay_ms_total", "by_status",
-        "by_path", "by_encoding", "mode", "data_port", "faults"}"""
+        "by_path", "by_encoding", "mode", "data_port", "faults", "loki"}"""
         return self._control_request("GET", "/_stats")[1]
 
     def reset(self):
-        """Zeroes the counters and truncates the store (faults are kept)."""
+        """Zeroes the counters, forgets the Loki streams and truncates the store (faults and
+        settings are kept)."""
         self._control_request("POST", "/_reset")
+
+    # --- Loki -------------------------------------------------------------------------------
+
+    LOKI_PUSH_PATH = "/loki/api/v1/push"
+
+    def loki_url(self):
+        """The base URL of the Loki API (a Loki sink appends /loki/api/v1/push)."""
+        return f"http://{self.host}:{self.data_port}"
+
+    def loki_stats(self):
+        """{"pushes" (applied: not injected failures, 401/415 or undecodable bodies), "entries"
+        (accepted), "duplicates" (skipped), "streams" (distinct tenant + labels), "refused":
+        {"out_of_order", "too_far_behind", "too_old", "too_new", "line_too_long", "forbidden",
+        "invalid_labels"} (entries), "by_format": {"protobuf", "json"} (pushes), "tenants":
+        {tenant: accepted entries}, "order_violations_in_push" (streams of a push not sorted by
+        time), "duplicate_streams_in_push" (label sets repeated within a push)}"""
+        return self.stats()["loki"]
+
+    def loki_entries(self):
+        """The accepted Loki entries in arrival order: dicts with "tenant", "labels" (canonical
+        `{a="1", b="2"}`), "ts" (int, nanoseconds), "line", "metadata" (dict) and "format"."""
+        entries = []
+        for line in self.lines():  # generic (NDJSON) pushes may share the store: skip their lines
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "labels" in record and "tenant" in record and "ts" in record:
+                record["ts"] = int(record["ts"])
+                entries.append(record)
+        return entries
+
+    def loki_push(self, body, headers, path=None, conn=None):
+        """POSTs a push body (see loki_wire.py); returns (status, headers with lower-case names,
+        body text)."""
+        own = conn is None
+        if own:
+            conn = http.client.HTTPConnection(self.host, self.data_port, timeout=30)
+        try:
+            conn.request("POST", path or self.LOKI_PUSH_PATH, body=body, headers=headers)
+            resp = conn.getresponse()
+            text = resp.read().decode("utf-8", "replace")
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, text
+        finally:
+            if own:
+                conn.close()
 
     def lines(self):
         """Every stored line (accepted requests only, duplicates included), without newlines."""

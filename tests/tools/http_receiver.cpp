@@ -6,20 +6,35 @@
 // Prints one line, "data_port=N control_port=M", then serves until SIGTERM or SIGINT (exit 0).
 //
 // Data port: POST to any registered path (the HttpServer routes exact paths only, so the paths
-// are a built-in list plus every --path). The body is NDJSON, gzip when Content-Encoding says so.
-// Answers 200 {"accepted":N}; counts requests, lines, bytes and statuses; appends accepted lines
-// to the store file. Control port (a separate HttpServer, so it never waits behind data):
+// are a built-in list plus every --path).
+//   - Generic paths: the body is NDJSON, gzip when Content-Encoding says so. Answers 200
+//     {"accepted":N}; appends accepted lines to the store file.
+//   - Loki push paths (every path ending in /loki/api/v1/push): behaves as a single Loki would
+//     (loki_push_decoder.h, loki_labels.h, loki_ingester.h): protobuf (snappy block) or JSON
+//     (optionally gzip) by Content-Type (absent = protobuf, as Loki does; anything else 415),
+//     tenant from X-Scope-OrgID ("fake" when absent; 401 "no org id" when require_tenant),
+//     per-tenant stream state, Loki's checks and messages; 204 when all was taken, else 400 with
+//     Loki's text (what was accepted is kept). The store gets one JSON line per accepted entry:
+//     {"tenant","labels","ts","line","metadata","format"}; "lines" counts accepted entries.
+// Every data request counts in requests, bytes and statuses. Control port (a separate
+// HttpServer, so it never waits behind data):
 //   POST /_control  {"mode":"ok"|"refuse", "status":S, "retry_after":"2", "count":N, "every":K,
-//                    "reject_substring":"X", "delay_ms":N}     (any combination)
-//   GET  /_control  the current faults
-//   GET  /_stats    counters as JSON
-//   POST /_reset    zero the counters, truncate the store
+//                    "reject_substring":"X", "delay_ms":N,
+//                    "loki_order":"unordered"|"ordered", "loki_window_s":N, "loki_max_age_s":N,
+//                    "loki_grace_s":N, "loki_max_line_size":N, "require_tenant":B}
+//                   (any combination; "mode":"ok" first resets every field to its default)
+//   GET  /_control  the current faults and Loki settings
+//   GET  /_stats    counters as JSON, with a "loki" object (LokiIngester::AppendStatsJson)
+//   POST /_reset    zero the counters, forget the Loki streams, truncate the store
+// The faults apply to Loki pushes too: an injected status answers without storing anything,
+// reject_substring refuses the entries whose line contains it (Loki-style 400), delay_ms delays.
 //
 // Threads: the data server's thread runs HandleData, the control server's thread the control
-// handlers, the main thread waits for a signal. Everything shared is under Receiver::mu_; the
-// data server's lifetime (refuse/ok) is under Receiver::lifecycle_mu_. The per-request scratch
-// (zlib stream, decode buffer) belongs to whichever data server thread exists: only one does at a
-// time, and the previous one is joined before the next starts.
+// handlers, the main thread waits for a signal. Everything shared is under Receiver::mu_ (a Loki
+// push takes it once, to apply the whole push); the data server's lifetime (refuse/ok) is under
+// Receiver::lifecycle_mu_. The per-request scratch (zlib stream, decode buffers, the Loki
+// decoder) belongs to whichever data server thread exists: only one does at a time, and the
+// previous one is joined before the next starts.
 
 // Boost 1.74 with g++ 12 in C++20 (through the server header's users) wants these first.
 #include <malloc.h>
@@ -56,8 +71,10 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "server/http_server.h"
 #include "core/json_object.h"
+#include "loki_ingester.h"
+#include "loki_push_decoder.h"
+#include "server/http_server.h"
 
 namespace {
 
@@ -67,6 +84,11 @@ using logcap::HttpResponse;
 using logcap::HttpServer;
 using logcap::HttpServerOptions;
 using Clock = std::chrono::steady_clock;
+using logcap::testtools::DecodedPush;
+using logcap::testtools::LokiIngester;
+using logcap::testtools::LokiLimits;
+using logcap::testtools::LokiPushDecoder;
+using logcap::testtools::PushFormat;
 
 // Paths served on the data port without --path: the usual ingest endpoints.
 constexpr const char* kDefaultPaths[] = {
@@ -75,6 +97,8 @@ constexpr const char* kDefaultPaths[] = {
 };
 constexpr size_t kMaxDecodedBytes = size_t{1} << 30;  // a gzip bomb gets 413, not the machine
 constexpr uint64_t kMaxDelayMs = 600'000;
+constexpr uint64_t kMaxLokiSeconds = uint64_t{10} * 366 * 86400;  // ten years: fits in int64 ns
+constexpr std::string_view kLokiPushSuffix = "/loki/api/v1/push";
 
 struct Options {
   std::string host = "127.0.0.1";
@@ -216,6 +240,14 @@ struct Faults {
   uint64_t seen = 0;        // data requests since the status fault was set
   std::string reject_substring;
   uint64_t delay_ms = 0;
+  // Loki push behaviour (Loki's defaults: unordered writes, 1 h window = max_chunk_age / 2,
+  // 10 min creation grace; the age and line-size limits are off unless set).
+  bool loki_ordered = false;
+  uint64_t loki_window_s = 3600;
+  uint64_t loki_max_age_s = 0;
+  uint64_t loki_grace_s = 600;
+  uint64_t loki_max_line_size = 0;
+  bool require_tenant = false;
 };
 
 struct Counters {
@@ -246,6 +278,12 @@ struct ControlChange {
   uint64_t every = 1;
   std::optional<std::string> reject_substring;
   std::optional<uint64_t> delay_ms;
+  std::optional<bool> loki_ordered;
+  std::optional<uint64_t> loki_window_s;
+  std::optional<uint64_t> loki_max_age_s;
+  std::optional<uint64_t> loki_grace_s;
+  std::optional<uint64_t> loki_max_line_size;
+  std::optional<bool> require_tenant;
 };
 
 std::optional<uint64_t> PositiveInt(const rapidjson::Value& v, uint64_t min, uint64_t max) {
@@ -316,9 +354,26 @@ std::string ParseControl(std::string_view body, ControlChange* change) {
       auto n = PositiveInt(v, 0, kMaxDelayMs);
       if (!n) return "delay_ms must be an integer from 0 to " + std::to_string(kMaxDelayMs);
       change->delay_ms = *n;
+    } else if (key == "loki_order") {
+      std::string_view order = v.IsString() ? std::string_view(v.GetString(), v.GetStringLength()) : "";
+      if (order != "ordered" && order != "unordered") return "loki_order must be \"ordered\" or \"unordered\"";
+      change->loki_ordered = order == "ordered";
+    } else if (key == "loki_window_s" || key == "loki_max_age_s" || key == "loki_grace_s") {
+      auto n = PositiveInt(v, 0, kMaxLokiSeconds);
+      if (!n) return std::string(key) + " must be an integer from 0 to " + std::to_string(kMaxLokiSeconds);
+      (key == "loki_window_s" ? change->loki_window_s : key == "loki_max_age_s" ? change->loki_max_age_s
+                                                                               : change->loki_grace_s) = *n;
+    } else if (key == "loki_max_line_size") {
+      auto n = PositiveInt(v, 0, kMaxDecodedBytes);
+      if (!n) return "loki_max_line_size must be an integer from 0 (no limit) to " + std::to_string(kMaxDecodedBytes);
+      change->loki_max_line_size = *n;
+    } else if (key == "require_tenant") {
+      if (!v.IsBool()) return "require_tenant must be true or false";
+      change->require_tenant = v.GetBool();
     } else {
       return "unknown field \"" + std::string(key) +
-             "\" (known: mode, status, retry_after, count, every, reject_substring, delay_ms)";
+             "\" (known: mode, status, retry_after, count, every, reject_substring, delay_ms, loki_order, "
+             "loki_window_s, loki_max_age_s, loki_grace_s, loki_max_line_size, require_tenant)";
     }
   }
   if (has_status_extras && !change->set_status) return "retry_after, count and every go with status";
@@ -424,6 +479,7 @@ class Receiver {
         for (char& c : encoding_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       }
     }
+    if (std::string_view(req.path).ends_with(kLokiPushSuffix)) return HandleLoki(req);
 
     uint64_t generation;
     uint64_t delay_ms;
@@ -501,6 +557,134 @@ class Receiver {
     return res;
   }
 
+  // A Loki push (see the top of the file). Decoding happens before the lock; the push is then
+  // applied to the stream state, counted and stored under one lock.
+  HttpResponse HandleLoki(const HttpRequest& req) {
+    uint64_t generation;
+    uint64_t delay_ms;
+    int injected;
+    bool require_tenant;
+    LokiLimits limits;
+    {
+      std::lock_guard lock(mu_);
+      ++counters_.requests;
+      counters_.bytes_wire += req.body.size();
+      Bump(counters_.by_path, req.path);
+      Bump(counters_.by_encoding, encoding_);
+      generation = generation_;
+      delay_ms = faults_.delay_ms;
+      injected = NextInjectedStatus(&retry_after_);
+      reject_.assign(faults_.reject_substring);
+      require_tenant = faults_.require_tenant;
+      limits.ordered = faults_.loki_ordered;
+      limits.window_ns = static_cast<int64_t>(faults_.loki_window_s) * 1'000'000'000;
+      limits.max_age_ns = static_cast<int64_t>(faults_.loki_max_age_s) * 1'000'000'000;
+      limits.grace_ns = static_cast<int64_t>(faults_.loki_grace_s) * 1'000'000'000;
+      limits.max_line_size = faults_.loki_max_line_size;
+    }
+    limits.forbidden = reject_;
+
+    HttpResponse res;
+    std::string_view tenant = "fake";  // Loki's tenant when it runs without auth
+    std::string_view decoded;
+    bool process = false;
+    if (injected != 0 && (injected < 200 || injected > 299)) {
+      res = HttpResponse::Text(injected, "injected status " + std::to_string(injected));
+      if (!retry_after_.empty()) res.headers.emplace_back("Retry-After", retry_after_);
+    } else {
+      std::string_view org = req.Header("x-scope-orgid") != nullptr ? Trim(*req.Header("x-scope-orgid")) : "";
+      if (!org.empty()) tenant = org;
+      std::optional<PushFormat> format = LokiFormat(req);
+      if (org.empty() && require_tenant) {
+        res = HttpResponse::Text(401, "no org id");
+      } else if (!format) {
+        const std::string* ct = req.Header("content-type");
+        res = HttpResponse::Text(415, "unsupported Content-Type \"" + (ct != nullptr ? *ct : std::string()) +
+                                          "\": a Loki push is application/x-protobuf (snappy block) or "
+                                          "application/json");
+      } else if (encoding_ == "gzip" || encoding_ == "x-gzip") {
+        std::string error;
+        auto result = gunzip_.Decode(req.body, kMaxDecodedBytes, &decoded, &error);
+        if (result != Gunzip::Result::kOk) {
+          res = HttpResponse::Text(result == Gunzip::Result::kTooLarge ? 413 : 400, error);
+        } else {
+          process = true;
+        }
+      } else if (encoding_ == "identity" || encoding_ == "snappy") {  // Loki takes "snappy" as a no-op
+        decoded = req.body;
+        process = true;
+      } else {
+        res = HttpResponse::Text(415, "Content-Encoding \"" + encoding_ + "\" not supported (gzip or none)");
+      }
+      if (process) {
+        std::string error;
+        auto result = loki_decoder_.Decode(*format, decoded, &loki_push_, &error);
+        if (result != LokiPushDecoder::Result::kOk) {
+          res = HttpResponse::Text(result == LokiPushDecoder::Result::kTooLarge ? 413 : 400, error);
+          process = false;
+        }
+      }
+    }
+
+    std::unique_lock lock(mu_);
+    if (delay_ms > 0) {
+      const auto start = Clock::now();
+      cv_.wait_for(lock, std::chrono::milliseconds(delay_ms), [&] { return generation_ != generation; });
+      counters_.delay_us += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+    }
+    if (generation_ != generation) {
+      // Refused (or stopping) meanwhile: the connection is being closed; keep nothing of it.
+      process = false;
+      res = HttpResponse::Text(503, "receiver is refusing or stopping");
+    }
+    if (process) {
+      const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+      loki_store_.clear();
+      auto result = loki_.Push(tenant, loki_push_, limits, now_ns, store_fd_ >= 0 ? &loki_store_ : nullptr,
+                               &loki_message_);
+      counters_.lines += result.accepted;
+      counters_.bytes_decoded += loki_push_.payload_bytes;  // after gzip and snappy
+      if (!AppendToStore(loki_store_)) {
+        res = HttpResponse::Text(500, std::string("cannot append to the store: ") + std::strerror(errno));
+      } else if (result.status == 204) {
+        res = HttpResponse{};
+        res.status = injected != 0 ? injected : 204;  // an injected 2xx replaces Loki's 204
+        res.content_type.clear();
+        if (injected != 0 && !retry_after_.empty()) res.headers.emplace_back("Retry-After", retry_after_);
+      } else {
+        res = HttpResponse::Text(result.status, std::move(loki_message_));
+        loki_message_ = std::string();
+      }
+    }
+    ++counters_.by_status[res.status];
+    return res;
+  }
+
+  static std::string_view Trim(std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  }
+
+  // The push format from Content-Type (parameters ignored); absent means protobuf, as in Loki.
+  static std::optional<PushFormat> LokiFormat(const HttpRequest& req) {
+    const std::string* ct = req.Header("content-type");
+    if (ct == nullptr) return PushFormat::kProtobuf;
+    std::string_view v = *ct;
+    v = Trim(v.substr(0, v.find(';')));
+    auto equals = [v](std::string_view want) {
+      return v.size() == want.size() && std::equal(v.begin(), v.end(), want.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;
+             });
+    };
+    if (equals("application/x-protobuf")) return PushFormat::kProtobuf;
+    if (equals("application/json")) return PushFormat::kJson;
+    return std::nullopt;
+  }
+
   // Called with mu_ held (so /_reset cannot truncate in the middle). One writev per request.
   bool AppendToStore(std::string_view data) {
     if (store_fd_ < 0 || data.empty()) return true;
@@ -529,6 +713,14 @@ class Receiver {
     out += ",\"reject_substring\":";
     AppendJsonQuoted(out, faults_.reject_substring);
     out += ",\"delay_ms\":" + std::to_string(faults_.delay_ms);
+    out += ",\"loki_order\":";
+    out += faults_.loki_ordered ? "\"ordered\"" : "\"unordered\"";
+    out += ",\"loki_window_s\":" + std::to_string(faults_.loki_window_s);
+    out += ",\"loki_max_age_s\":" + std::to_string(faults_.loki_max_age_s);
+    out += ",\"loki_grace_s\":" + std::to_string(faults_.loki_grace_s);
+    out += ",\"loki_max_line_size\":" + std::to_string(faults_.loki_max_line_size);
+    out += ",\"require_tenant\":";
+    out += faults_.require_tenant ? "true" : "false";
     out += '}';
     return out;
   }
@@ -556,6 +748,12 @@ class Receiver {
       }
       if (change.reject_substring) faults_.reject_substring = *change.reject_substring;
       if (change.delay_ms) faults_.delay_ms = *change.delay_ms;
+      if (change.loki_ordered) faults_.loki_ordered = *change.loki_ordered;
+      if (change.loki_window_s) faults_.loki_window_s = *change.loki_window_s;
+      if (change.loki_max_age_s) faults_.loki_max_age_s = *change.loki_max_age_s;
+      if (change.loki_grace_s) faults_.loki_grace_s = *change.loki_grace_s;
+      if (change.loki_max_line_size) faults_.loki_max_line_size = *change.loki_max_line_size;
+      if (change.require_tenant) faults_.require_tenant = *change.require_tenant;
     }
     if (change.refuse.has_value()) {
       if (*change.refuse && data_) {
@@ -619,6 +817,10 @@ class Receiver {
     out += faults_.refuse ? "\"refuse\"" : "\"ok\"";
     out += ",\"data_port\":" + std::to_string(data_port_);
     out += ",\"faults\":" + FaultsJson();
+    // {"pushes","entries","duplicates","streams","refused":{...},"by_format":{...},"tenants":{...},
+    //  "order_violations_in_push","duplicate_streams_in_push"}: see loki_ingester.h.
+    out += ",\"loki\":";
+    loki_.AppendStatsJson(out);
     out += '}';
     return HttpResponse::Json(200, std::move(out));
   }
@@ -626,6 +828,7 @@ class Receiver {
   HttpResponse HandleReset() {
     std::lock_guard lock(mu_);
     counters_ = Counters{};
+    loki_.Reset();
     if (store_fd_ >= 0 && ::ftruncate(store_fd_, 0) != 0) {
       return JsonError(500, std::string("cannot truncate the store: ") + std::strerror(errno));
     }
@@ -645,12 +848,17 @@ class Receiver {
   uint64_t generation_ = 0;  // bumped by refuse and shutdown: wakes delayed requests
   Faults faults_;
   Counters counters_;
+  LokiIngester loki_;
 
   // Scratch of the data server's thread (see the top of the file).
   Gunzip gunzip_;
   std::string encoding_;
   std::string retry_after_;
   std::string reject_;
+  LokiPushDecoder loki_decoder_{kMaxDecodedBytes};
+  DecodedPush loki_push_;
+  std::string loki_store_;
+  std::string loki_message_;
 };
 
 [[noreturn]] void Usage(const char* error) {

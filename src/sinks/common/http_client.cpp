@@ -278,8 +278,10 @@ Status HttpClient::Create(HttpClientOptions options, std::unique_ptr<HttpClient>
   return Status::Ok();
 }
 
-void HttpClient::PerformAll(std::span<const HttpRequestSpec* const> requests, std::span<HttpAnswer> answers) {
+void HttpClient::PerformAll(std::span<const HttpRequestSpec* const> requests, std::span<HttpAnswer> answers,
+                            const std::function<void()>& while_waiting) {
   Impl& m = *impl_;
+  bool waited = false;
   const size_t n = std::min(requests.size(), answers.size());
   size_t next = 0;
   size_t active = 0;
@@ -320,7 +322,14 @@ void HttpClient::PerformAll(std::span<const HttpRequestSpec* const> requests, st
       continue;
     }
     // Wait for socket activity or curl's next timer (curl_multi_poll waits no longer than that).
-    if (!finished_any && active > 0) curl_multi_poll(m.multi, nullptr, 0, 1000, nullptr);
+    if (!finished_any && active > 0) {
+      if (!waited && next == n && while_waiting) {
+        waited = true;
+        while_waiting();
+        continue;  // the answers may have come meanwhile: look before sleeping
+      }
+      curl_multi_poll(m.multi, nullptr, 0, 1000, nullptr);
+    }
   }
 }
 

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -85,7 +86,12 @@ class HttpClient {
 
   // Sends requests[i] and stores its outcome in answers[i] (sizes must match). Blocks until all
   // are answered; see the contract above.
-  void PerformAll(std::span<const HttpRequestSpec* const> requests, std::span<HttpAnswer> answers);
+  // while_waiting (optional) runs once, on this thread, the first time every request that can be
+  // on the wire has been handed to its connection and nothing is left to do but wait for answers:
+  // a caller can prepare its next requests meanwhile instead of sitting idle. It is not called
+  // when every answer comes at once (e.g. all connections refused).
+  void PerformAll(std::span<const HttpRequestSpec* const> requests, std::span<HttpAnswer> answers,
+                  const std::function<void()>& while_waiting = {});
 
   HttpClientStats Stats() const;
 

@@ -1,52 +1,25 @@
 #include "sinks/http/http_sink.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "codec/event_encoder.h"
 #include "core/json_object.h"
+#include "sinks/common/http_messages.h"
 #include "sinks/common/http_status.h"
 
 namespace logcap {
 
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-
 // Headers that follow from other settings (or from the body): a configured value would contradict
 // what is actually sent.
 constexpr std::string_view kReservedHeaders[] = {"Content-Encoding", "Content-Length", "Transfer-Encoding", "Expect",
                                                  "Host"};
 
-// The server's answer for a message: blanks at the ends removed, control characters as spaces,
-// at most max bytes (cut on a UTF-8 character boundary, "..." appended).
-std::string TrimAnswer(std::string_view text, size_t max) {
-  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
-  bool cut = false;
-  if (text.size() > max) {
-    size_t n = max;
-    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // not inside a character
-    text = text.substr(0, n);
-    cut = true;
-  }
-  std::string out(text);
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
-  }
-  if (cut) out += "...";
-  return out;
-}
-
 }  // namespace
 
-std::vector<HttpSinkConfigError> CheckHttpSinkConfig(const HttpSinkConfig& config) {
-  std::vector<HttpSinkConfigError> errors;
+std::vector<SinkConfigError> CheckHttpSinkConfig(const HttpSinkConfig& config) {
+  std::vector<SinkConfigError> errors;
   if (Status s = ValidateHttpUrl(config.url); !s.ok()) errors.push_back({"sinks.http.url", s.message()});
   if (config.compression != "gzip" && config.compression != "none") {
     errors.push_back({"sinks.http.compression", "must be gzip or none, not \"" + config.compression + "\""});
@@ -55,19 +28,8 @@ std::vector<HttpSinkConfigError> CheckHttpSinkConfig(const HttpSinkConfig& confi
   if (Status s = AuthorizationHeader(config.auth, &value, &field); !s.ok()) {
     errors.push_back({"sinks.http.auth." + field, s.message()});
   }
-  for (const auto& [name, header_value] : config.headers) {
-    const std::string key = "sinks.http.headers." + name;
-    if (Status s = CheckHttpHeader(name, header_value); !s.ok()) {
-      errors.push_back({key, s.message()});
-      continue;
-    }
-    for (std::string_view reserved : kReservedHeaders) {
-      if (EqualsIgnoreCase(name, reserved)) {
-        errors.push_back({key, "the sink sets " + std::string(reserved) +
-                                   " itself (from sinks.http.compression and the body); remove it"});
-      }
-    }
-  }
+  CheckConfiguredHeaders(config.headers, "sinks.http", kReservedHeaders, "from sinks.http.compression and the body",
+                         &errors);
   return errors;
 }
 
@@ -76,7 +38,7 @@ HttpSink::HttpSink(const HttpSinkConfig& config) : config_(config) {}
 HttpSink::~HttpSink() { Stop(); }
 
 Status HttpSink::Start() {
-  const std::vector<HttpSinkConfigError> errors = CheckHttpSinkConfig(config_);
+  const std::vector<SinkConfigError> errors = CheckHttpSinkConfig(config_);
   if (!errors.empty()) return Status::InvalidArgument(errors.front().key + ": " + errors.front().message);
   url_ = RedactUrl(config_.url);
   gzip_ = config_.compression == "gzip";
@@ -96,7 +58,7 @@ Status HttpSink::Start() {
   if (!authorization.empty()) options.headers.emplace_back("Authorization", std::move(authorization));
   for (const auto& [name, value] : config_.headers) {
     // A configured header replaces ours of the same name (curl would send both).
-    std::erase_if(options.headers, [&](const auto& h) { return EqualsIgnoreCase(h.first, name); });
+    std::erase_if(options.headers, [&](const auto& h) { return HeaderNameEquals(h.first, name); });
     options.headers.emplace_back(name, value);
   }
   Status s = HttpClient::Create(std::move(options), &client_);
@@ -215,25 +177,7 @@ void HttpSink::CountAnswer(const HttpAnswer& answer) {
 }
 
 std::string HttpSink::Describe(const HttpAnswer& answer) const {
-  if (answer.status == 0) {
-    if (answer.timed_out) {
-      return "POST " + url_ + " timed out after " + std::to_string(config_.timeout.count()) +
-             " ms (sinks.http.timeout): " + answer.error;
-    }
-    return "POST " + url_ + " failed: " + answer.error;
-  }
-  std::string text = "HTTP " + std::to_string(answer.status) + " from " + url_;
-  const HttpOutcome outcome = ClassifyHttpStatus(answer.status);
-  if (answer.status >= 300 && answer.status < 400) {
-    text += ": redirects are not followed; fix the url";
-    if (!answer.location.empty()) text += " (Location: " + RedactUrl(answer.location) + ")";
-  } else if (outcome == HttpOutcome::kMisconfigured) {
-    text += answer.status == 407 ? " (proxy authentication required)"
-                                 : " (check sinks.http.auth and sinks.http.headers)";
-  }
-  const std::string said = TrimAnswer(answer.body, kMaxErrorBytes);
-  if (!said.empty()) text += ": " + said;
-  return text;
+  return DescribeHttpAnswer(answer, url_, "sinks.http", static_cast<int64_t>(config_.timeout.count()), kMaxErrorBytes);
 }
 
 void HttpSink::Judge(const Piece& piece, const HttpAnswer& answer, std::vector<Piece>* next) {
@@ -270,7 +214,7 @@ void HttpSink::Judge(const Piece& piece, const HttpAnswer& answer, std::vector<P
         bisections_.fetch_add(1, std::memory_order_relaxed);
         return;
       }
-      std::string error = TrimAnswer(answer.body, kMaxErrorBytes);
+      std::string error = TrimServerAnswer(answer.body, kMaxErrorBytes);
       if (error.empty()) error = "HTTP " + std::to_string(answer.status) + " from " + url_;
       enc.result->rejected.push_back(
           {piece.begin, outcome == HttpOutcome::kTooLarge ? "too_large" : "bad_request", std::move(error)});

@@ -47,21 +47,16 @@
 #include "core/clock.h"
 #include "pipeline/sink.h"
 #include "sinks/common/http_client.h"
-#include "sinks/http/gzip_compressor.h"
+#include "sinks/common/http_messages.h"
+#include "sinks/common/gzip_compressor.h"
 
 namespace logcap {
-
-// A problem in the sink's settings, at its configuration key ("sinks.http.url").
-struct HttpSinkConfigError {
-  std::string key;
-  std::string message;
-};
 
 // Every problem the options table cannot see: the url (scheme http/https, a host), auth (a
 // username for basic, a token for bearer) and headers (valid names, no line breaks, none of the
 // headers the sink sets itself from other settings: Content-Encoding, Content-Length,
 // Transfer-Encoding, Expect, Host). Empty when all is well.
-std::vector<HttpSinkConfigError> CheckHttpSinkConfig(const HttpSinkConfig& config);
+std::vector<SinkConfigError> CheckHttpSinkConfig(const HttpSinkConfig& config);
 
 class HttpSink final : public Sink {
  public:

@@ -60,6 +60,14 @@ class ScriptedSink : public Sink {
     Sink::WriteGroup(group, results);
   }
   SinkResult Flush() override { return SinkResult::Ok(); }
+  GroupFill group_fill() const override {
+    std::lock_guard lock(mu_);
+    return fill_;
+  }
+  void set_group_fill(GroupFill fill) {
+    std::lock_guard lock(mu_);
+    fill_ = fill;
+  }
 
   void SetScript(Script script) {
     std::lock_guard lock(mu_);
@@ -122,6 +130,7 @@ class ScriptedSink : public Sink {
   std::vector<std::string> delivered_;
   std::vector<size_t> group_sizes_;
   bool stopped_ = false;
+  GroupFill fill_;
 };
 
 // Scripts used by several tests.

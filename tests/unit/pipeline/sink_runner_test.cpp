@@ -3,6 +3,9 @@
 #include "pipeline/sink_runner.h"
 
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
 #include <spdlog/spdlog.h>
 
 #include <memory>
@@ -91,6 +94,27 @@ TEST_F(SinkRunnerTest, RetriesOnlyTheFailedBatchesOfAGroup) {
   EXPECT_EQ(acks.delivered, 3);
   EXPECT_EQ(MetricValue(metrics, "log_capturer_logs_sent_total{sink=\"scripted\",status=\"success\"}"), 4);
   EXPECT_EQ(MetricValue(metrics, "log_capturer_logs_sent_total{sink=\"scripted\",status=\"retry\"}"), 2);
+}
+
+TEST_F(SinkRunnerTest, GroupFillWaitsForMoreBatchesUpToItsLimits) {
+  Build(nullptr, false);
+  sink->set_group_fill({/*min_events=*/4, /*max_wait=*/5 * kNanosPerSecond});
+  ASSERT_TRUE(runner->Start().ok());
+  // Batches trickle in: the runner waits for the fourth event before handing the group over.
+  for (const char* line : {"t1", "t2", "t3", "t4"}) {
+    Enqueue({line});
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  ASSERT_TRUE(WaitFor([&] { return acks.total() == 4; }));
+  EXPECT_EQ(sink->group_sizes(), (std::vector<size_t>{4}));
+
+  // A group that never fills goes out once max_wait has passed.
+  sink->set_group_fill({/*min_events=*/1000, /*max_wait=*/100 * kNanosPerMilli});
+  Enqueue({"lonely"});
+  ASSERT_TRUE(WaitFor([&] { return acks.total() == 5; }));
+  Stop();
+  EXPECT_EQ(sink->group_sizes().back(), 1u);
+  EXPECT_EQ(acks.delivered, 5);
 }
 
 TEST_F(SinkRunnerTest, RetryAfterIsALowerBoundOnTheWaitEvenAboveTheMaxDelay) {

@@ -25,28 +25,7 @@ namespace {
 using sinks_test::BatchBuilder;
 using sinks_test::MakeSource;
 using sinks_test::SplitLines;
-
-std::string Gunzip(const std::string& in) {
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 32) != Z_OK) return "<inflateInit2 failed>";
-  std::string out;
-  char buf[64 * 1024];
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof(buf);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      out = "<inflate error " + std::to_string(rc) + ">";
-      break;
-    }
-    out.append(buf, sizeof(buf) - zs.avail_out);
-  }
-  inflateEnd(&zs);
-  return out;
-}
+using sinks_test::Gunzip;
 
 // The "message" of one NDJSON line (test messages contain no quotes or escapes).
 std::string MessageOf(const std::string& line) {

@@ -41,6 +41,7 @@ TEST(SinkRegistry, EveryRegistrationHasAUniqueNameMatchingItsSink) {
   config.sinks.local_file.enabled = true;
   config.sinks.stdout_sink.enabled = true;
   config.sinks.http.enabled = true;
+  config.sinks.loki.enabled = true;
   std::vector<std::string> names;
   for (const SinkRegistration& r : SinkRegistrations()) {
     EXPECT_TRUE(r.is_enabled(config)) << r.name;
@@ -54,10 +55,10 @@ TEST(SinkRegistry, EveryRegistrationHasAUniqueNameMatchingItsSink) {
 }
 
 TEST(SinkRegistry, EnabledButUnimplementedSinkIsAnErrorNotIgnored) {
-  for (const char* which : {"loki", "kafka"}) {
+  for (const char* which : {"kafka"}) {
     Config config;
     config.sinks.null_sink.enabled = true;
-    (std::string(which) == "loki" ? config.sinks.loki.enabled : config.sinks.kafka.enabled) = true;
+    config.sinks.kafka.enabled = true;
     Status error;
     EXPECT_TRUE(BuildEnabledSinks(config, nullptr, &error).empty());
     EXPECT_EQ(error.code(), Status::Code::kInvalidArgument);

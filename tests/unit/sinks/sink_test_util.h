@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <zlib.h>
+
 #include "core/event_batch.h"
 
 namespace logcap::sinks_test {
@@ -112,6 +114,29 @@ inline std::vector<std::string> ListDir(const std::string& dir) {
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) names.push_back(entry.path().filename());
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// Decodes a gzip (or zlib) body; "<...>" naming the error when it does not decode.
+inline std::string Gunzip(const std::string& in) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return "<inflateInit2 failed>";
+  std::string out;
+  char buf[64 * 1024];
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof(buf);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      out = "<inflate error " + std::to_string(rc) + ">";
+      break;
+    }
+    out.append(buf, sizeof(buf) - zs.avail_out);
+  }
+  inflateEnd(&zs);
+  return out;
 }
 
 }  // namespace logcap::sinks_test

@@ -1,4 +1,4 @@
-#include "sinks/http/gzip_compressor.h"
+#include "sinks/common/gzip_compressor.h"
 
 #include <zlib.h>
 
