@@ -41,7 +41,7 @@ constexpr SinkRegistration kSinks[] = {
      CheckLocalFile},
     {"http",
      [](const Config& c) { return c.sinks.http.enabled; },
-     [](const Config& c, Metrics*) -> std::unique_ptr<Sink> { return std::make_unique<HttpSink>(c.sinks.http); },
+     [](const Config& c, Metrics* m) -> std::unique_ptr<Sink> { return std::make_unique<HttpSink>(c.sinks.http, m); },
      CheckHttp},
     {"stdout",
      [](const Config& c) { return c.sinks.stdout_sink.enabled; },

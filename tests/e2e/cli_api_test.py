@@ -64,10 +64,13 @@ def test_validate_checks_component_settings_with_locations(binary, workdir):
     check(r.returncode == 2, f"start-up with it exits 2, got {r.returncode}")
 
 
-def test_validate_accepts_the_quickstart_example(binary, workdir):
+def test_validate_accepts_the_examples(binary, workdir):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    r = run(binary, "validate", os.path.join(root, "examples", "quickstart.yaml"))
-    check(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+    names = sorted(n for n in os.listdir(os.path.join(root, "examples")) if n.endswith(".yaml"))
+    check("quickstart.yaml" in names and "loki.yaml" in names, f"examples: {names}")
+    for name in names:
+        r = run(binary, "validate", os.path.join(root, "examples", name))
+        check(r.returncode == 0, f"{name}: exit {r.returncode}: {r.stderr}")
 
 
 def test_start_with_a_broken_config_exits_2(binary, workdir):
@@ -178,7 +181,7 @@ if __name__ == "__main__":
     suite = Suite("cli_api")
     for t in (test_version_prints_and_exits_zero, test_validate_reports_all_five_mistakes_with_locations,
               test_validate_checks_component_settings_with_locations,
-              test_validate_accepts_the_quickstart_example, test_start_with_a_broken_config_exits_2,
+              test_validate_accepts_the_examples, test_start_with_a_broken_config_exits_2,
               test_config_path_from_environment, test_api_health_ready_stats_metrics,
               test_reload_applies_valid_and_rejects_broken_configs, test_http_ingest_delivers_json_and_ndjson,
               test_auth_token_protects_api_and_post):

@@ -224,6 +224,9 @@ def test_500_429_and_poison_lines_go_to_the_dlq(binary, workdir):
         check(metric == len(poison), f"log_capturer_dlq_entries_total = {metric}, expected {len(poison)}")
         retries = agent.metric("log_capturer_logs_sent_total", {"sink": "http", "status": "retry"})
         check(retries and retries > 0, "no retries were counted despite 500s and 429s")
+        for code in ("500", "429", "400", "200"):
+            counted = agent.metric("log_capturer_sink_requests_total", {"sink": "http", "code": code})
+            check(counted and counted > 0, f"log_capturer_sink_requests_total{{code={code}}} = {counted}")
         # A DLQ entry names the sink, the reason and the server's text.
         files = [f for f in os.listdir(os.path.join(agent.data_dir, "dlq")) if f.endswith(".ndjson")]
         with open(os.path.join(agent.data_dir, "dlq", sorted(files)[0])) as f:

@@ -74,6 +74,16 @@ def check_promises(rx):
     check(stats["duplicate_streams_in_push"] == 0, f"a label set twice in one push: {stats}")
 
 
+def promtool_passes(agent):
+    """The agent's /metrics, with the Loki sink's series in it, passes `promtool check metrics`."""
+    promtool = shutil.which("promtool")
+    check(promtool is not None, "promtool is installed (scripts/install-deps.sh installs prometheus)")
+    status, text = agent.get("/metrics")
+    check(status == 200, f"GET /metrics -> {status}")
+    r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    check(r.returncode == 0, f"promtool check metrics failed:\n{r.stdout}{r.stderr}")
+
+
 def stop_ok(agent):
     code = agent.stop()
     check(code == 0, f"exit code {code} after SIGTERM:\n{agent.log_tail()}")
@@ -202,6 +212,7 @@ def test_out_of_order_entries_follow_the_action(binary, workdir):
                 check(all(int(e["ts"]) >= (now - 5) * 10**9 for e in old), "rewritten to about now")
             check(rx.loki_stats()["refused"]["out_of_order"] >= 30, f"receiver refusals {rx.loki_stats()}")
             check_promises(rx)
+            promtool_passes(agent)
             stop_ok(agent)
 
 

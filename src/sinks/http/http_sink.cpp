@@ -6,6 +6,7 @@
 #include "core/json_object.h"
 #include "sinks/common/http_messages.h"
 #include "sinks/common/http_status.h"
+#include "telemetry/metrics.h"
 
 namespace logcap {
 
@@ -33,7 +34,7 @@ std::vector<SinkConfigError> CheckHttpSinkConfig(const HttpSinkConfig& config) {
   return errors;
 }
 
-HttpSink::HttpSink(const HttpSinkConfig& config) : config_(config) {}
+HttpSink::HttpSink(const HttpSinkConfig& config, Metrics* metrics) : config_(config), metrics_(metrics) {}
 
 HttpSink::~HttpSink() { Stop(); }
 
@@ -174,6 +175,7 @@ void HttpSink::CountAnswer(const HttpAnswer& answer) {
                                              : &responses_5xx_;
   counter->fetch_add(1, std::memory_order_relaxed);
   if (answer.timed_out) timeouts_.fetch_add(1, std::memory_order_relaxed);
+  if (metrics_ != nullptr) metrics_->SinkRequests(name_, s == 0 ? "error" : std::to_string(s)).Increment();
 }
 
 std::string HttpSink::Describe(const HttpAnswer& answer) const {

@@ -28,7 +28,8 @@
 //                               events already accepted may arrive twice). Splitting a batch whose
 //                               every event is refused costs 2N-1 requests.
 //
-// Stats (StatsJson): requests, responses_2xx/3xx/4xx/5xx, transport_errors, timeouts,
+// Metrics: log_capturer_sink_requests_total{sink="http", code} per request; the runner counts the
+// rest. Stats (StatsJson): requests, responses_2xx/3xx/4xx/5xx, transport_errors, timeouts,
 // bytes_sent (on the wire), bytes_raw (NDJSON before compression), bisections (requests split),
 // rejected_events, delivered_events, connections_opened.
 //
@@ -52,6 +53,8 @@
 
 namespace logcap {
 
+class Metrics;
+
 // Every problem the options table cannot see: the url (scheme http/https, a host), auth (a
 // username for basic, a token for bearer) and headers (valid names, no line breaks, none of the
 // headers the sink sets itself from other settings: Content-Encoding, Content-Length,
@@ -62,7 +65,8 @@ class HttpSink final : public Sink {
  public:
   static constexpr size_t kMaxErrorBytes = 300;  // of the server's answer, in messages and rejects
 
-  explicit HttpSink(const HttpSinkConfig& config);
+  // metrics may be null (tests); it must outlive the sink.
+  explicit HttpSink(const HttpSinkConfig& config, Metrics* metrics = nullptr);
   ~HttpSink() override;
 
   const std::string& name() const override { return name_; }
@@ -105,6 +109,7 @@ class HttpSink final : public Sink {
 
   const std::string name_ = "http";
   const HttpSinkConfig config_;
+  Metrics* metrics_;
   std::string url_;       // redacted, for messages
   bool gzip_ = false;
   std::unique_ptr<HttpClient> client_;

@@ -404,12 +404,17 @@ bool LokiSink::Judge(const Push& push, const HttpAnswer& answer) {
       Split(push, answer, /*too_large=*/true);
       return false;
     case HttpOutcome::kBadData:
-      if (push.chunks.size() == 1 && ParseLokiError(answer.body).timestamp_only()) {
-        JudgeTimestampRefusal(push.chunks.front(), answer);
-      } else {
+    {
+      const LokiErrorSummary summary = ParseLokiError(answer.body);
+      if (!summary.timestamp_only()) {
         Split(push, answer, /*too_large=*/false);
+      } else if (push.chunks.size() == 1) {
+        JudgeTimestampRefusal(push.chunks.front(), summary, answer, /*alone=*/true);
+      } else {
+        JudgeSharedTimestampRefusal(push, summary, answer);
       }
       return false;
+    }
   }
   return false;
 }
@@ -440,8 +445,34 @@ void LokiSink::Split(const Push& push, const HttpAnswer& answer, bool too_large)
   Refuse(c, c.begin, too_large ? "too_large" : "bad_request", error);
 }
 
-void LokiSink::JudgeTimestampRefusal(const Chunk& chunk, const HttpAnswer& answer) {
-  const LokiErrorSummary summary = ParseLokiError(answer.body);
+void LokiSink::JudgeSharedTimestampRefusal(const Push& push, const LokiErrorSummary& summary, const HttpAnswer& answer) {
+  const bool ingester = std::any_of(summary.refusals.begin(), summary.refusals.end(), [](const LokiRefusal& r) {
+    return r.kind == LokiRefusalKind::kOutOfOrder || r.kind == LokiRefusalKind::kTooFarBehind;
+  });
+  if (!ingester) {
+    // The distributor's limits (too old, too new) are the same for every stream: its rule finds
+    // the refused entries of each chunk.
+    for (const Chunk& c : push.chunks) JudgeTimestampRefusal(c, summary, answer, /*alone=*/false);
+    return;
+  }
+  // The ingester names one stream (the last one with refusals): that chunk is judged from the
+  // answer; the others are sent again one stream per push so that their answers name them.
+  const auto streams = builder_.streams();
+  bool named = false;
+  for (const Chunk& c : push.chunks) {
+    if (!named && !summary.ignored_stream.empty() && streams[c.stream].labels == summary.ignored_stream) {
+      named = true;
+      JudgeTimestampRefusal(c, summary, answer, /*alone=*/true);
+      continue;
+    }
+    progress_[c.stream].next = c.begin;
+    progress_[c.stream].solo = true;
+  }
+  splits_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void LokiSink::JudgeTimestampRefusal(const Chunk& chunk, const LokiErrorSummary& summary, const HttpAnswer& answer,
+                                     bool alone) {
   const LokiStream& stream = builder_.streams()[chunk.stream];
   StreamProgress& p = progress_[chunk.stream];
   const auto first = stream.entries.begin() + static_cast<ptrdiff_t>(chunk.begin);
@@ -534,6 +565,10 @@ void LokiSink::JudgeTimestampRefusal(const Chunk& chunk, const HttpAnswer& answe
     }
   }
   if (named == 0 && !uncertain) {
+    if (!alone) {
+      MarkDelivered(chunk);  // the answer's rule holds for every stream and refuses none of these
+      return;
+    }
     // The answer names nothing in this chunk: treat it as any other 400.
     Split(Push{{chunk}, n}, answer, /*too_large=*/false);
     return;

@@ -23,15 +23,17 @@
 //   401/403/407, 3xx
 //                 misconfigured: kRetry + misconfigured; the data is kept, the breaker opens.
 //   400 about timestamps only (out of order, too far behind, too old, too new; loki_error.h)
-//                 Loki stored the rest of the push. A push of several streams is sent again one
-//                 stream per push (Loki names only one stream in its answer; it drops exact
-//                 duplicates of what it already stored). For a single stream the refused entries
-//                 are found from the answer: the first N of the stream ("total ignored: N"; its
-//                 entries are sorted, so Loki refuses a prefix), entries older than "oldest
-//                 acceptable timestamp" (too old), or entries newer than now (too new). They follow
-//                 out_of_order_action: dlq (rejected with the reason and Loki's text), drop
-//                 (counted in logs_dropped_total{stage="sink"}), rewrite_timestamp (sent again,
-//                 once, stamped now; refused again, they go to the DLQ).
+//                 Loki stored the rest of the push. The refused entries are found from the answer:
+//                 the ingester's "total ignored: N ... for stream S" refuses the first N entries of
+//                 S (entries are sorted, Loki refuses those older than what it holds); the
+//                 distributor's "too old ... oldest acceptable timestamp is T" the entries before
+//                 T, of every stream; "too new" the entries newer than now. The ingester names one
+//                 stream per answer, so the other streams of such a push are sent again one stream
+//                 per push (Loki drops exact duplicates of what it already stored). When the answer
+//                 does not account for every refusal, the rest is sent again (twice at most).
+//                 Refused entries follow out_of_order_action: dlq (rejected with the reason and
+//                 Loki's text), drop (counted in logs_dropped_total{stage="sink"}),
+//                 rewrite_timestamp (sent again, once, stamped now; refused again: DLQ).
 //   other 400, 413
 //                 the push is split: first one stream per push, then the stream's chunk in halves
 //                 (in order, one at a time) until a single entry is refused: it goes to the DLQ
@@ -63,6 +65,7 @@
 #include "sinks/common/http_client.h"
 #include "sinks/common/http_messages.h"
 #include "sinks/common/snappy_compressor.h"
+#include "sinks/loki/loki_error.h"
 #include "sinks/loki/loki_streams.h"
 
 namespace logcap {
@@ -135,7 +138,12 @@ class LokiSink final : public Sink {
   void FailAll(const SinkResult& why);
   // Applies one answer; true when the push was delivered (2xx).
   bool Judge(const Push& push, const HttpAnswer& answer);
-  void JudgeTimestampRefusal(const Chunk& chunk, const HttpAnswer& answer);
+  // A timestamp 400 for a push of one stream (alone), or one chunk of a push whose answer applies
+  // to every stream (the distributor's age limits).
+  void JudgeTimestampRefusal(const Chunk& chunk, const LokiErrorSummary& summary, const HttpAnswer& answer,
+                             bool alone);
+  // A timestamp 400 for a push of several streams.
+  void JudgeSharedTimestampRefusal(const Push& push, const LokiErrorSummary& summary, const HttpAnswer& answer);
   void Split(const Push& push, const HttpAnswer& answer, bool too_large);
   void Refuse(const Chunk& chunk, size_t index, std::string_view reason, const std::string& error);
   void FailStream(uint32_t stream, const SinkResult& why);

@@ -534,6 +534,31 @@ TEST(LokiSink, ARefusalInAPushOfSeveralStreamsIsResolvedStreamByStream) {
   for (const std::string& l : loki.stored_lines()) stored.insert(l);
   EXPECT_EQ(stored.count("app-late-2"), 1u);
   EXPECT_EQ(stored.count("db-late-1"), 1u);
+  // The answer named db (the last stream with refusals): only app was sent again.
+  const auto pushes = loki.pushes();
+  ASSERT_EQ(pushes.size(), 3u);  // the first group, the second, app again
+  EXPECT_EQ(pushes[2].streams, (std::vector<std::string>{R"({job="app", source_type="file"})"}));
+}
+
+TEST(LokiSink, TooOldInAPushOfSeveralStreamsIsResolvedWithoutSendingAgain) {
+  FakeLoki loki;
+  loki.set_ordered(false);
+  loki.set_max_age(3600 * kNanosPerSecond);
+  auto sink = Started(ConfigFor(loki.url()));
+  const Nanos now = WallNowNanos();
+  BatchBuilder app, db;
+  for (int i = 0; i < 3; ++i) app.Add(kApp, "app-old-" + std::to_string(i), now - (7200 - i) * kNanosPerSecond);
+  for (int i = 0; i < 3; ++i) app.Add(kApp, "app-new-" + std::to_string(i), now - (60 - i) * kNanosPerSecond);
+  for (int i = 0; i < 2; ++i) db.Add(kDb, "db-new-" + std::to_string(i), now - (30 - i) * kNanosPerSecond);
+  std::vector<EventBatch> batches;
+  batches.push_back(app.Take());
+  batches.push_back(db.Take());
+  auto results = SendGroup(*sink, batches);
+  ASSERT_TRUE(results[0].ok() && results[1].ok());
+  EXPECT_EQ(results[0].rejected.size(), 3u);
+  EXPECT_TRUE(results[1].rejected.empty());
+  EXPECT_EQ(loki.pushes().size(), 1u) << "the distributor's rule covers every stream of the push";
+  EXPECT_EQ(loki.stored().size(), 5u);
 }
 
 TEST(LokiSink, LabelCapsMoveLabelsToMetadataAndAreCounted) {
