@@ -202,6 +202,16 @@ def test_out_of_order_entries_follow_the_action(binary, workdir):
                            "30 entries in the DLQ")
                 check(agent.metric("log_capturer_dlq_entries_total", {"sink": "loki", "reason": "out_of_order"}) == 30,
                       "dlq_entries_total{reason=out_of_order} = 30")
+                # Once Loki accepts older lines (unordered writes, 1 h window), a replay delivers them.
+                rx.control(loki_order="unordered")
+                status, body = agent.request("POST", "/api/v1/dlq/replay", json.dumps({"sink": "loki"}).encode(),
+                                             {"Content-Type": "application/json"})
+                check(status == 202, f"POST /api/v1/dlq/replay -> {status} {body}")
+                wait_until(lambda: json.loads(agent.get("/api/v1/dlq")[1])["store"]["entries"] == 0, 30,
+                           "the DLQ to be empty after the replay")
+                old = [e for e in rx.loki_entries() if e["line"].startswith("old ")]
+                check(len({e["line"] for e in old}) == 30, f"{len(old)} old entries stored after the replay")
+                check(all(e["ts"] == (now - 600) * 10**9 for e in old), "replayed with their own timestamps")
             elif action == "drop":
                 check(agent.metric("log_capturer_logs_dropped_total", {"stage": "sink", "reason": "out_of_order"}) == 30,
                       "dropped counted")
