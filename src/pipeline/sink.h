@@ -99,6 +99,15 @@ class Sink {
   virtual GroupFill group_fill() const { return {}; }
   // A JSON object with this sink's own counters, for GET /api/v1/stats ("{}" if none).
   virtual std::string StatsJson() const { return "{}"; }
+
+ protected:
+  // For sinks whose real work is WriteGroup (HTTP, Loki, Kafka): Write() as a group of one.
+  SinkResult WriteAsGroupOfOne(const EventBatch& batch) {
+    const EventBatch* group[1] = {&batch};
+    SinkResult results[1];
+    WriteGroup(group, results);
+    return std::move(results[0]);
+  }
 };
 
 }  // namespace logcap

@@ -69,13 +69,6 @@ Status HttpSink::Start() {
 
 void HttpSink::Stop() { client_.reset(); }
 
-SinkResult HttpSink::Write(const EventBatch& batch) {
-  const EventBatch* group[1] = {&batch};
-  SinkResult results[1];
-  WriteGroup(group, results);
-  return std::move(results[0]);
-}
-
 void HttpSink::Encode(const EventBatch& batch, Encoded& out) {
   out.ndjson.clear();
   out.line_end.clear();

@@ -74,7 +74,7 @@ class HttpSink final : public Sink {
   // naming the key, or Unavailable when libcurl/zlib cannot start.
   Status Start() override;
   void WriteGroup(std::span<const EventBatch* const> group, std::span<SinkResult> results) override;
-  SinkResult Write(const EventBatch& batch) override;
+  SinkResult Write(const EventBatch& batch) override { return WriteAsGroupOfOne(batch); }
   SinkResult Flush() override { return SinkResult::Ok(); }
   // Every batch of a group is encoded (and compressed) before the first request goes out: a
   // couple of rounds of requests in flight keep the connections busy without holding 64 bodies.

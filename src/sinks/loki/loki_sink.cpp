@@ -128,13 +128,6 @@ Status LokiSink::Start() {
 
 void LokiSink::Stop() { client_.reset(); }
 
-SinkResult LokiSink::Write(const EventBatch& batch) {
-  const EventBatch* group[1] = {&batch};
-  SinkResult results[1];
-  WriteGroup(group, results);
-  return std::move(results[0]);
-}
-
 void LokiSink::WriteGroup(std::span<const EventBatch* const> group, std::span<SinkResult> results) {
   if (client_ == nullptr) {
     for (SinkResult& r : results) r = SinkResult::Retry(Status::Unavailable("loki sink is not started"));

@@ -87,7 +87,7 @@ class LokiSink final : public Sink {
   const std::string& name() const override { return name_; }
   Status Start() override;
   void WriteGroup(std::span<const EventBatch* const> group, std::span<SinkResult> results) override;
-  SinkResult Write(const EventBatch& batch) override;
+  SinkResult Write(const EventBatch& batch) override { return WriteAsGroupOfOne(batch); }
   SinkResult Flush() override { return SinkResult::Ok(); }
   size_t max_group_batches() const override { return 16; }
   GroupFill group_fill() const override;

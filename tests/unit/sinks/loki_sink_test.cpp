@@ -28,6 +28,7 @@ using sinks_test::BatchBuilder;
 using sinks_test::Gunzip;
 using sinks_test::kTime;
 using sinks_test::MakeSource;
+using sinks_test::SendGroup;
 
 struct Entry {
   std::string labels;
@@ -216,14 +217,6 @@ std::unique_ptr<LokiSink> Started(const LokiSinkConfig& config, Metrics* metrics
   Status s = sink->Start();
   EXPECT_TRUE(s.ok()) << s.ToString();
   return sink;
-}
-
-std::vector<SinkResult> SendGroup(LokiSink& sink, const std::vector<EventBatch>& batches) {
-  std::vector<const EventBatch*> group;
-  for (const EventBatch& b : batches) group.push_back(&b);
-  std::vector<SinkResult> results(batches.size(), SinkResult::Retry(Status::Aborted("unset")));
-  sink.WriteGroup(group, results);
-  return results;
 }
 
 const auto kApp = MakeSource("file", "/var/log/app.log", "app.log", Labels{{"job", "app"}, {"team", "core"}});

@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "core/event_batch.h"
+#include "pipeline/sink.h"
 
 namespace logcap::sinks_test {
 
@@ -137,6 +138,15 @@ inline std::string Gunzip(const std::string& in) {
   }
   inflateEnd(&zs);
   return out;
+}
+
+// Hands batches to sink.WriteGroup as one group; the results, one per batch.
+inline std::vector<SinkResult> SendGroup(Sink& sink, const std::vector<EventBatch>& batches) {
+  std::vector<const EventBatch*> group;
+  for (const EventBatch& b : batches) group.push_back(&b);
+  std::vector<SinkResult> results(batches.size(), SinkResult::Retry(Status::Aborted("unset")));
+  sink.WriteGroup(group, results);
+  return results;
 }
 
 }  // namespace logcap::sinks_test
