@@ -1,4 +1,5 @@
 #include "codec/json_escape.h"
+#include "codec/utf8.h"
 
 #include <algorithm>
 #include <bit>
@@ -67,36 +68,6 @@ inline size_t EscapeAscii(unsigned char c, char* dst) {
   }
 }
 
-// Length of the valid UTF-8 sequence starting at p (lead byte >= 0x80), or 0 when it is invalid;
-// then *consumed is the length of the maximal subpart to replace with one U+FFFD.
-inline size_t DecodeUtf8(const unsigned char* p, size_t avail, size_t* consumed) {
-  const unsigned char lead = p[0];
-  size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    len = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    len = 3;
-    if (lead == 0xE0) lo = 0xA0;  // overlong below U+0800
-    if (lead == 0xED) hi = 0x9F;  // surrogates U+D800..U+DFFF
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    len = 4;
-    if (lead == 0xF0) lo = 0x90;  // overlong below U+10000
-    if (lead == 0xF4) hi = 0x8F;  // above U+10FFFF
-  } else {
-    *consumed = 1;  // continuation byte without a lead, C0, C1, F5..FF
-    return 0;
-  }
-  for (size_t i = 1; i < len; ++i) {
-    if (i >= avail || p[i] < lo || p[i] > hi) {
-      *consumed = i;
-      return 0;
-    }
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  return len;
-}
 
 inline bool IsCleanAscii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
@@ -111,7 +82,7 @@ const unsigned char* EscapeSpecials(const unsigned char* p, const unsigned char*
       ++p;
     } else {
       size_t consumed = 0;
-      const size_t len = DecodeUtf8(p, static_cast<size_t>(end - p), &consumed);
+      const size_t len = Utf8SequenceLength(p, static_cast<size_t>(end - p), &consumed);
       if (len != 0) {
         // len is 2..4: two overlapping 2-byte copies, rather than a byte loop.
         std::memcpy(out.dst, p, 2);

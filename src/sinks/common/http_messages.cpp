@@ -55,6 +55,17 @@ std::string DescribeHttpAnswer(const HttpAnswer& answer, std::string_view url, s
   return text;
 }
 
+Status AppendAuthAndConfiguredHeaders(const HttpAuthConfig& auth, const StringMap& configured, HttpHeaders* headers) {
+  std::string authorization;
+  if (Status s = AuthorizationHeader(auth, &authorization); !s.ok()) return s;
+  if (!authorization.empty()) headers->emplace_back("Authorization", std::move(authorization));
+  for (const auto& [name, value] : configured) {
+    std::erase_if(*headers, [&](const auto& h) { return HeaderNameEquals(h.first, name); });
+    headers->emplace_back(name, value);
+  }
+  return Status::Ok();
+}
+
 void CheckConfiguredHeaders(const StringMap& headers, std::string_view section,
                             std::span<const std::string_view> reserved, std::string_view why,
                             std::vector<SinkConfigError>* errors) {

@@ -34,6 +34,11 @@ std::string TrimServerAnswer(std::string_view text, size_t max);
 std::string DescribeHttpAnswer(const HttpAnswer& answer, std::string_view url, std::string_view section,
                                int64_t timeout_ms, size_t max_answer_bytes);
 
+// Appends the Authorization header of auth (none for type none), then the configured headers,
+// each replacing one already in *headers with the same name (curl would send both). Fails as
+// AuthorizationHeader does.
+Status AppendAuthAndConfiguredHeaders(const HttpAuthConfig& auth, const StringMap& configured, HttpHeaders* headers);
+
 // Checks user-configured headers (<section>.headers): valid names and values, and none of
 // `reserved` (headers the sink sets itself; the reason is said in `why`). Appends errors.
 void CheckConfiguredHeaders(const StringMap& headers, std::string_view section,

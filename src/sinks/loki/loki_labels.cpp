@@ -1,5 +1,7 @@
 #include "sinks/loki/loki_labels.h"
 
+#include "codec/utf8.h"
+
 #include <simdjson.h>
 
 #include <cstdint>
@@ -14,36 +16,6 @@ constexpr char kHex[] = "0123456789abcdef";
 bool IsNameStart(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 bool IsNameByte(unsigned char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
 
-// Length (2..4) of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0 when it is invalid;
-// then *bad is the length of the maximal subpart that one U+FFFD replaces (Unicode ch. 3).
-size_t Utf8SequenceLength(const unsigned char* p, size_t avail, size_t* bad) {
-  const unsigned char lead = p[0];
-  size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    len = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    len = 3;
-    if (lead == 0xE0) lo = 0xA0;  // overlong
-    if (lead == 0xED) hi = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    len = 4;
-    if (lead == 0xF0) lo = 0x90;  // overlong
-    if (lead == 0xF4) hi = 0x8F;  // above U+10FFFF
-  } else {
-    *bad = 1;  // stray continuation byte, C0, C1, F5..FF
-    return 0;
-  }
-  for (size_t i = 1; i < len; ++i) {
-    if (i >= avail || p[i] < lo || p[i] > hi) {
-      *bad = i;
-      return 0;
-    }
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  return len;
-}
 
 // A byte the label quoting copies as it is: printable ASCII other than '"' and '\\'.
 bool IsPlainAscii(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }

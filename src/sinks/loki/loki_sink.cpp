@@ -113,13 +113,8 @@ Status LokiSink::Start() {
     if (compress_) options.headers.emplace_back("Content-Encoding", "gzip");
   }
   if (!config_.tenant_id.empty()) options.headers.emplace_back("X-Scope-OrgID", config_.tenant_id);
-  std::string authorization;
-  if (Status s = AuthorizationHeader(config_.auth, &authorization); !s.ok()) return s;  // checked above
-  if (!authorization.empty()) options.headers.emplace_back("Authorization", std::move(authorization));
-  for (const auto& [name, value] : config_.headers) {
-    // A configured header replaces ours of the same name (curl would send both).
-    std::erase_if(options.headers, [&](const auto& h) { return HeaderNameEquals(h.first, name); });
-    options.headers.emplace_back(name, value);
+  if (Status s = AppendAuthAndConfiguredHeaders(config_.auth, config_.headers, &options.headers); !s.ok()) {
+    return s;  // checked above
   }
   Status s = HttpClient::Create(std::move(options), &client_);
   if (!s.ok()) return Status::InvalidArgument("sinks.loki: " + s.message());
