@@ -467,6 +467,18 @@ class Receiver {
     return status;
   }
 
+  // Called with mu_ held, by both kinds of data request: counts it and reads the faults it meets.
+  void BeginRequest(const HttpRequest& req, uint64_t* generation, uint64_t* delay_ms, int* injected) {
+    ++counters_.requests;
+    counters_.bytes_wire += req.body.size();
+    Bump(counters_.by_path, req.path);
+    Bump(counters_.by_encoding, encoding_);
+    *generation = generation_;
+    *delay_ms = faults_.delay_ms;
+    *injected = NextInjectedStatus(&retry_after_);
+    reject_.assign(faults_.reject_substring);
+  }
+
   HttpResponse HandleData(const HttpRequest& req) {
     // Content-Encoding, lower case and trimmed ("identity" when absent).
     encoding_.assign("identity");
@@ -486,14 +498,7 @@ class Receiver {
     int injected;
     {
       std::lock_guard lock(mu_);
-      ++counters_.requests;
-      counters_.bytes_wire += req.body.size();
-      Bump(counters_.by_path, req.path);
-      Bump(counters_.by_encoding, encoding_);
-      generation = generation_;
-      delay_ms = faults_.delay_ms;
-      injected = NextInjectedStatus(&retry_after_);
-      reject_.assign(faults_.reject_substring);
+      BeginRequest(req, &generation, &delay_ms, &injected);
     }
 
     HttpResponse res;
@@ -567,14 +572,7 @@ class Receiver {
     LokiLimits limits;
     {
       std::lock_guard lock(mu_);
-      ++counters_.requests;
-      counters_.bytes_wire += req.body.size();
-      Bump(counters_.by_path, req.path);
-      Bump(counters_.by_encoding, encoding_);
-      generation = generation_;
-      delay_ms = faults_.delay_ms;
-      injected = NextInjectedStatus(&retry_after_);
-      reject_.assign(faults_.reject_substring);
+      BeginRequest(req, &generation, &delay_ms, &injected);
       require_tenant = faults_.require_tenant;
       limits.ordered = faults_.loki_ordered;
       limits.window_ns = static_cast<int64_t>(faults_.loki_window_s) * 1'000'000'000;

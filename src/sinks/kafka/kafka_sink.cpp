@@ -142,9 +142,11 @@ std::string_view KafkaSink::KeyOf(const EventBatch& batch, const Event& event) c
   return event.source != nullptr ? std::string_view(event.source->id) : std::string_view();
 }
 
-bool KafkaSink::Produce(uint32_t batch, uint32_t event, const EventBatch& b, const Event& e, int* error) {
+bool KafkaSink::Produce(uint32_t batch, uint32_t event, const EventBatch& b, const Event& e, JsonSourceCache* cache,
+                        int* error) {
   value_.clear();
-  AppendEventJson(b, e, ts_, value_);
+  AppendEventJson(b, e, ts_, value_, cache);
+  if (!value_.empty() && value_.back() == '\n') value_.pop_back();  // a message is one JSON object, no line end
   const std::string_view key = KeyOf(b, e);
   for (;;) {
     rd_kafka_headers_t* headers = nullptr;
@@ -205,9 +207,10 @@ void KafkaSink::WriteGroup(std::span<const EventBatch* const> group, std::span<S
   ++generation_;
   for (size_t b = 0; b < group.size(); ++b) {
     const auto& events = group[b]->events();
+    JsonSourceCache cache;  // the source part of the JSON, encoded once per source of this batch
     for (size_t i = 0; i < events.size(); ++i) {
       int error = 0;
-      if (Produce(static_cast<uint32_t>(b), static_cast<uint32_t>(i), *group[b], events[i], &error)) {
+      if (Produce(static_cast<uint32_t>(b), static_cast<uint32_t>(i), *group[b], events[i], &cache, &error)) {
         ++progress_[b].outstanding;
         ++outstanding_;
         produced_.fetch_add(1, std::memory_order_relaxed);

@@ -66,7 +66,8 @@ class KafkaSink final : public Sink {
 
   // Produces one message; waits (serving reports) while the local queue is full. Returns false
   // with *error set when librdkafka refused it outright.
-  bool Produce(uint32_t batch, uint32_t event, const EventBatch& b, const Event& e, int* error);
+  bool Produce(uint32_t batch, uint32_t event, const EventBatch& b, const Event& e, JsonSourceCache* cache,
+               int* error);
   std::string_view KeyOf(const EventBatch& batch, const Event& event) const;
 
   const std::string name_ = "kafka";
