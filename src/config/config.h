@@ -179,8 +179,36 @@ struct KafkaSinkConfig {
   KafkaPartitioningConfig partitioning;
   KafkaAuthConfig auth;
   KafkaTlsConfig tls;
+  // Beyond the contract's list:
+  std::string topic_label;               // an event label whose value names the topic
+  StringMap level_topics;                // level name -> topic (routing by level, opt-in)
+  std::string client_id = "log-capturer";
+  Duration message_timeout = std::chrono::seconds(30);  // per message, before its report says it failed
+  Duration linger = std::chrono::milliseconds(5);
+  uint64_t max_queued_messages = 100000;  // librdkafka's local queue; full = backpressure
+  uint64_t max_message_bytes = 1000000;   // larger messages go to the DLQ (too_large)
+  StringMap librdkafka_options;           // passed through to librdkafka, after the keys above
 
   bool operator==(const KafkaSinkConfig&) const = default;
+};
+
+// The Kafka source: consumes events (the JSON of CONTRACT §4, or raw lines) from topics in a
+// consumer group; offsets are committed only once the events are acknowledged downstream.
+struct KafkaInputConfig {
+  bool enabled = false;
+  StringList brokers = {"localhost:9092"};
+  StringList topics = {"logs"};
+  std::string group_id = "log-capturer";
+  std::string format = "event_json";  // event_json | raw
+  std::string start_from = "earliest";  // earliest | latest: where a group with no committed offset starts
+  StringMap labels;                   // static labels added to every event
+  KafkaAuthConfig auth;
+  KafkaTlsConfig tls;
+  std::string client_id = "log-capturer";
+  Duration commit_interval = std::chrono::seconds(1);
+  StringMap librdkafka_options;
+
+  bool operator==(const KafkaInputConfig&) const = default;
 };
 
 struct LocalFileRotationConfig {
@@ -279,6 +307,7 @@ struct Config {
   MetricsConfig metrics;
   FileMonitorConfig file_monitor;
   ContainerMonitorConfig container_monitor;
+  KafkaInputConfig kafka_input;
   DispatcherConfig dispatcher;
   SinksConfig sinks;
   PositionsConfig positions;

@@ -19,9 +19,8 @@ bool AnyInvalid(const LoadContext& ctx, std::initializer_list<std::string_view> 
 }
 
 void CheckUnavailableComponents(const Config& config, LoadContext& ctx) {
-  const std::array<Component, 2> unavailable = {{
+  const std::array<Component, 1> unavailable = {{
       {"container_monitor", config.container_monitor.enabled},
-      {"sinks.kafka", config.sinks.kafka.enabled},
   }};
   for (const Component& component : unavailable) {
     if (!component.enabled) continue;
@@ -33,12 +32,14 @@ void CheckUnavailableComponents(const Config& config, LoadContext& ctx) {
 }
 
 void CheckSourcesEnabled(const Config& config, LoadContext& ctx) {
-  if (config.file_monitor.enabled || config.container_monitor.enabled) return;
-  if (AnyInvalid(ctx, {"file_monitor", "file_monitor.enabled", "container_monitor", "container_monitor.enabled"})) {
+  if (config.file_monitor.enabled || config.container_monitor.enabled || config.kafka_input.enabled) return;
+  if (AnyInvalid(ctx, {"file_monitor", "file_monitor.enabled", "container_monitor", "container_monitor.enabled",
+                       "kafka_input", "kafka_input.enabled"})) {
     return;
   }
-  ctx.AddError(ctx.Locate({"file_monitor.enabled", "file_monitor", "container_monitor.enabled"}),
-               "no source is enabled: set file_monitor.enabled: true and list the files in file_monitor.include");
+  ctx.AddError(ctx.Locate({"file_monitor.enabled", "file_monitor", "container_monitor.enabled", "kafka_input.enabled"}),
+               "no source is enabled: set file_monitor.enabled: true and list the files in file_monitor.include "
+               "(or enable kafka_input)");
 }
 
 void CheckSinksEnabled(const Config& config, LoadContext& ctx) {
@@ -47,13 +48,14 @@ void CheckSinksEnabled(const Config& config, LoadContext& ctx) {
       sinks.kafka.enabled) {
     return;
   }
-  if (AnyInvalid(ctx, {"sinks", "sinks.loki", "sinks.loki.enabled", "sinks.local_file", "sinks.local_file.enabled", "sinks.http",
-                       "sinks.http.enabled", "sinks.stdout", "sinks.stdout.enabled", "sinks.null", "sinks.null.enabled"})) {
+  if (AnyInvalid(ctx, {"sinks", "sinks.loki", "sinks.loki.enabled", "sinks.kafka", "sinks.kafka.enabled",
+                       "sinks.local_file", "sinks.local_file.enabled", "sinks.http", "sinks.http.enabled",
+                       "sinks.stdout", "sinks.stdout.enabled", "sinks.null", "sinks.null.enabled"})) {
     return;
   }
   ctx.AddError(ctx.Locate({"sinks"}),
-               "no sink is enabled: set enabled: true under at least one of sinks.loki, sinks.local_file, "
-               "sinks.http, sinks.stdout or sinks.null");
+               "no sink is enabled: set enabled: true under at least one of sinks.loki, sinks.kafka, "
+               "sinks.local_file, sinks.http, sinks.stdout or sinks.null");
 }
 
 void CheckFileMonitor(const Config& config, LoadContext& ctx) {
@@ -62,6 +64,18 @@ void CheckFileMonitor(const Config& config, LoadContext& ctx) {
   ctx.AddError(ctx.Locate({"file_monitor.include", "file_monitor.enabled", "file_monitor"}),
                "file_monitor is enabled but file_monitor.include is empty; list at least one glob, e.g. "
                "[\"/var/log/*.log\"]");
+}
+
+// A list that must not be empty when its component is enabled.
+void CheckNotEmpty(bool enabled, const StringList& list, const std::string& key, const char* example, LoadContext& ctx) {
+  if (!enabled || !list.empty() || AnyInvalid(ctx, {key})) return;
+  ctx.AddError(ctx.Locate({key}), key + " is empty; list at least one, e.g. " + example);
+}
+
+void CheckKafka(const Config& config, LoadContext& ctx) {
+  CheckNotEmpty(config.sinks.kafka.enabled, config.sinks.kafka.brokers, "sinks.kafka.brokers", "[\"kafka-1:9092\"]", ctx);
+  CheckNotEmpty(config.kafka_input.enabled, config.kafka_input.brokers, "kafka_input.brokers", "[\"kafka-1:9092\"]", ctx);
+  CheckNotEmpty(config.kafka_input.enabled, config.kafka_input.topics, "kafka_input.topics", "[logs]", ctx);
 }
 
 void CheckDiskBuffer(const Config& config, LoadContext& ctx) {
@@ -86,6 +100,7 @@ void CheckSemantics(const Config& config, LoadContext& ctx) {
   CheckSourcesEnabled(config, ctx);
   CheckSinksEnabled(config, ctx);
   CheckFileMonitor(config, ctx);
+  CheckKafka(config, ctx);
   CheckDiskBuffer(config, ctx);
   CheckMetricsPath(config, ctx);
 }

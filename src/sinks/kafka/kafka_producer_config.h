@@ -7,7 +7,9 @@
 // no key; random: random; round-robin: messages carry no key and the sink assigns partitions
 // itself, see kafka_sink.h); SASL (auth) and TLS (tls) -> security.protocol, sasl.*, ssl.*.
 // Delivery: message.timeout.ms bounds how long librdkafka retries one message before reporting it
-// failed (the sink then retries the batch), linger.ms batches messages into produce requests.
+// failed (the sink then retries the batch), linger.ms batches messages into produce requests,
+// message.max.bytes makes a too large event fail at once (to the DLQ) instead of at the broker.
+// The connection and security part is shared with the source (kafka/kafka_client_properties.h).
 //
 // Pure function; thread-safe.
 #pragma once
@@ -17,17 +19,11 @@
 #include <vector>
 
 #include "config/config.h"
+#include "kafka/kafka_client_properties.h"
 
 namespace logcap {
 
-using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
-
-struct KafkaProducerTuning {
-  int message_timeout_ms = 30000;  // per message, before its delivery report says it failed
-  int linger_ms = 5;
-  int queue_max_messages = 100000;  // librdkafka's local queue; full = backpressure
-};
-
-KafkaProperties KafkaProducerProperties(const KafkaSinkConfig& config, const KafkaProducerTuning& tuning = {});
+// Without the pass-through librdkafka_options (ApplyKafkaProperties adds them).
+KafkaProperties KafkaProducerProperties(const KafkaSinkConfig& config);
 
 }  // namespace logcap

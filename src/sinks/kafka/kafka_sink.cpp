@@ -38,15 +38,6 @@ const char* PermanentReason(rd_kafka_resp_err_t err) {
   }
 }
 
-// librdkafka's own log lines (syslog levels), into the agent's log instead of raw stderr. Called
-// from librdkafka's threads; spdlog is thread-safe.
-void LogLine(const rd_kafka_t*, int level, const char* facility, const char* text) {
-  const auto spd = level <= 3 ? spdlog::level::err : level == 4 ? spdlog::level::warn
-                   : level <= 6                       ? spdlog::level::info
-                                                      : spdlog::level::debug;
-  spdlog::log(spd, "sink kafka: librdkafka {}: {}", facility, text);
-}
-
 void DeliveryReport(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* sink = static_cast<KafkaSink*>(opaque);
   sink->OnDelivery(reinterpret_cast<uint64_t>(message->_private), message->err,
@@ -84,22 +75,20 @@ struct KafkaSink::Producer {
   }
 };
 
-KafkaSink::KafkaSink(const KafkaSinkConfig& config, Metrics* metrics, KafkaProducerTuning tuning)
-    : config_(config), tuning_(tuning), metrics_(metrics) {}
+KafkaSink::KafkaSink(const KafkaSinkConfig& config, Metrics* metrics) : config_(config), metrics_(metrics) {}
 
 KafkaSink::~KafkaSink() { Stop(); }
 
 Status KafkaSink::Start() {
   char error[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (const auto& [key, value] : KafkaProducerProperties(config_, tuning_)) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      return Status::InvalidArgument("sinks.kafka: librdkafka refused " + key + ": " + error);
-    }
+  if (Status s = ApplyKafkaProperties(conf, KafkaProducerProperties(config_), config_.librdkafka_options, "sinks.kafka");
+      !s.ok()) {
+    rd_kafka_conf_destroy(conf);
+    return s;
   }
   rd_kafka_conf_set_dr_msg_cb(conf, DeliveryReport);
-  rd_kafka_conf_set_log_cb(conf, LogLine);
+  SetKafkaLogger(conf);
   rd_kafka_conf_set_opaque(conf, this);
   auto producer = std::make_unique<Producer>();
   producer->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);  // owns conf on success
@@ -124,7 +113,7 @@ Status KafkaSink::Start() {
 
 void KafkaSink::Stop() {
   if (producer_ == nullptr) return;
-  rd_kafka_flush(producer_->rk, tuning_.message_timeout_ms);
+  rd_kafka_flush(producer_->rk, static_cast<int>(config_.message_timeout.count()));
   producer_.reset();
 }
 
@@ -226,7 +215,7 @@ void KafkaSink::WriteGroup(std::span<const EventBatch* const> group, std::span<S
   // Every queued message gets a report within message.timeout.ms (delivered, or failed). The
   // bound is a safety net: past it, what has no report is retried with the next group (a late
   // report of this generation is then ignored; a late success is a duplicate, never a loss).
-  const Nanos give_up = MonotonicNowNanos() + (static_cast<Nanos>(tuning_.message_timeout_ms) + 10'000) * kNanosPerMilli;
+  const Nanos give_up = MonotonicNowNanos() + (static_cast<Nanos>(config_.message_timeout.count()) + 10'000) * kNanosPerMilli;
   while (outstanding_ > 0 && MonotonicNowNanos() < give_up) rd_kafka_poll(producer_->rk, kPollSliceMs);
   for (BatchProgress& p : progress_) {
     if (p.outstanding > 0 && !p.transient) {

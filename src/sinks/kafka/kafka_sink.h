@@ -40,7 +40,7 @@ class Metrics;
 
 class KafkaSink final : public Sink {
  public:
-  KafkaSink(const KafkaSinkConfig& config, Metrics* metrics, KafkaProducerTuning tuning = {});
+  KafkaSink(const KafkaSinkConfig& config, Metrics* metrics);
   ~KafkaSink() override;
 
   const std::string& name() const override { return name_; }
@@ -72,7 +72,6 @@ class KafkaSink final : public Sink {
 
   const std::string name_ = "kafka";
   const KafkaSinkConfig config_;
-  const KafkaProducerTuning tuning_;
   Metrics* metrics_;
   std::unique_ptr<Producer> producer_;
   TimestampFormatter ts_;

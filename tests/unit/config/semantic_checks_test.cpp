@@ -16,7 +16,7 @@ TEST(SemanticChecks, EmptyFileGivesDefaultsButNoSinkIsAnError) {
   ConfigLoadResult result = LoadConfigString("", "empty.yaml");
   ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
   EXPECT_EQ(result.errors[0].ToString(),
-            "empty.yaml:1:1: error: no sink is enabled: set enabled: true under at least one of sinks.loki, "
+            "empty.yaml:1:1: error: no sink is enabled: set enabled: true under at least one of sinks.loki, sinks.kafka, "
             "sinks.local_file, sinks.http, sinks.stdout or sinks.null");
   const Config defaults;
   for (const Option& option : ConfigOptions()) {
@@ -67,11 +67,23 @@ TEST(SemanticChecks, UnavailableComponentsAreReportedAtTheirEnabledKey) {
             "test.yaml:2:3: error: container_monitor is not available in this build yet; set "
             "container_monitor.enabled: false");
 
-  // Kafka counts as an enabled sink, so "no sink is enabled" does not pile on; Loki is available.
+  // Loki and Kafka are available.
   result = LoadConfigString("sinks:\n  loki:\n    enabled: true\n  kafka:\n    topic: t\n    enabled: true\n", "t.yaml");
+  EXPECT_TRUE(result.errors.empty()) << AllErrors(result);
+}
+
+TEST(SemanticChecks, KafkaInputCountsAsASourceAndNeedsBrokersAndTopics) {
+  ConfigLoadResult result = LoadWithStdoutSink("file_monitor:\n  enabled: false\nkafka_input:\n  enabled: true\n");
+  EXPECT_TRUE(result.errors.empty()) << AllErrors(result);
+
+  result = LoadWithStdoutSink("file_monitor:\n  enabled: false\nkafka_input:\n  enabled: true\n  topics: []\n");
   ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
-  EXPECT_EQ(result.errors[0].ToString(),
-            "t.yaml:6:5: error: sinks.kafka is not available in this build yet; set sinks.kafka.enabled: false");
+  EXPECT_EQ(result.errors[0].line, 5);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("kafka_input.topics is empty"));
+
+  result = LoadConfigString("sinks:\n  kafka:\n    enabled: true\n    brokers: []\n", "t.yaml");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("sinks.kafka.brokers is empty"));
 }
 
 TEST(SemanticChecks, EnabledFileMonitorWithEmptyIncludePointsAtInclude) {

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "codec/event_encoder.h"
-#include "kafka_mock_cluster.h"
+#include "testing/kafka_mock_cluster.h"
 #include "sink_test_util.h"
 
 namespace logcap {
@@ -27,13 +27,8 @@ KafkaSinkConfig ConfigFor(const MockKafka& kafka, const std::string& topic) {
   c.brokers = {kafka.bootstraps()};
   c.topic = topic;
   c.compression = "lz4";
+  c.message_timeout = std::chrono::seconds(3);
   return c;
-}
-
-KafkaProducerTuning Fast() {
-  KafkaProducerTuning t;
-  t.message_timeout_ms = 3000;
-  return t;
 }
 
 EventBatch HostBatch(const std::string& prefix, int n) {
@@ -79,7 +74,7 @@ TEST(KafkaSink, EveryEventIsDeliveredAsEventJsonKeyedByItsLabel) {
   kafka.CreateTopic("logs", 4);
   KafkaSinkConfig config = ConfigFor(kafka, "logs");
   config.partitioning.key_field = "host";
-  KafkaSink sink(config, nullptr, Fast());
+  KafkaSink sink(config, nullptr);
   ASSERT_TRUE(sink.Start().ok());
   std::vector<EventBatch> batches;
   batches.push_back(HostBatch("a", 300));
@@ -125,7 +120,7 @@ TEST(KafkaSink, RoundRobinUsesEveryPartition) {
   kafka.CreateTopic("rr", 3);
   KafkaSinkConfig config = ConfigFor(kafka, "rr");
   config.partitioning.strategy = "round-robin";
-  KafkaSink sink(config, nullptr, Fast());
+  KafkaSink sink(config, nullptr);
   ASSERT_TRUE(sink.Start().ok());
   std::vector<EventBatch> batches;
   batches.push_back(HostBatch("r", 90));
@@ -138,7 +133,7 @@ TEST(KafkaSink, RoundRobinUsesEveryPartition) {
 TEST(KafkaSink, BrokersDownMeansRetryAndNothingIsLostOnceTheyAreBack) {
   MockKafka kafka;
   kafka.CreateTopic("down", 2);
-  KafkaSink sink(ConfigFor(kafka, "down"), nullptr, Fast());  // idempotent (the default)
+  KafkaSink sink(ConfigFor(kafka, "down"), nullptr);  // idempotent (the default)
   ASSERT_TRUE(sink.Start().ok());
   std::vector<EventBatch> batches;
   batches.push_back(HostBatch("d", 50));
@@ -157,7 +152,7 @@ TEST(KafkaSink, BrokersDownMeansRetryAndNothingIsLostOnceTheyAreBack) {
 TEST(KafkaSink, AMessageTooLargeIsRejectedAndTheRestDelivered) {
   MockKafka kafka;
   kafka.CreateTopic("big", 1);
-  KafkaSink sink(ConfigFor(kafka, "big"), nullptr, Fast());
+  KafkaSink sink(ConfigFor(kafka, "big"), nullptr);
   ASSERT_TRUE(sink.Start().ok());
   BatchBuilder b;
   auto source = MakeSource("file", "/big.log");
@@ -177,7 +172,7 @@ TEST(KafkaSink, AMessageTooLargeIsRejectedAndTheRestDelivered) {
 TEST(KafkaSink, AnAuthorizationErrorIsPermanent) {
   MockKafka kafka;
   kafka.CreateTopic("auth", 1);
-  KafkaSink sink(ConfigFor(kafka, "auth"), nullptr, Fast());
+  KafkaSink sink(ConfigFor(kafka, "auth"), nullptr);
   ASSERT_TRUE(sink.Start().ok());
   // ApiKey 0 is Produce. librdkafka retries NOT_LEADER by itself; an authorization error it must
   // report, and the sink sends those events to the DLQ.
