@@ -13,6 +13,11 @@ Scenarios (--scenarios; all by default, the http ones only when the http-receive
                     disk buffer on
   loki_stored       the same with compression: none (protobuf in a stored snappy block)
   loki_json         file -> loki sink (JSON + gzip), disk buffer on
+  kafka_<codec>     file -> kafka sink (codec none, gzip, snappy, lz4, zstd) -> kafka-mock (librdkafka's
+                    mock cluster, 3 brokers, topic of 4 partitions, in its own process), buffer on
+  kafka_in_raw      kafka-mock -> kafka_input (format raw) -> null: the topic is filled with the
+                    input's lines by kcat before the agent starts
+  kafka_in_json     the same with each line as the event JSON (format event_json)
 Runs are interleaved: run 1 of every scenario, then run 2 of every scenario, ... so that drift of
 a noisy machine touches every scenario alike. For each run:
   1. writes a config (CONTRACT §3) into a fresh temp dir: file_monitor.include = [the input],
@@ -95,8 +100,19 @@ SCENARIOS = {
                   "sink_config": {"format": "json"},
                   "disk_buffer": {"enabled": True, "compression": "none"}},
 }
+for _codec in ("none", "gzip", "snappy", "lz4", "zstd"):
+    SCENARIOS["kafka_" + _codec] = {"title": "file -> kafka (%s), buffer on" % _codec, "sink": "kafka",
+                                    "sink_config": {"compression": _codec},
+                                    "disk_buffer": {"enabled": True, "compression": "none"}}
+SCENARIOS["kafka_in_raw"] = {"title": "kafka (raw lines) -> null", "sink": "null", "kafka_source": "raw"}
+SCENARIOS["kafka_in_json"] = {"title": "kafka (event JSON) -> null", "sink": "null", "kafka_source": "event_json"}
 # Sinks whose scenarios deliver to the http-receiver test peer.
 RECEIVER_SINKS = ("http", "loki")
+
+
+def needs_kafka(scenario):
+    spec = SCENARIOS[scenario]
+    return spec["sink"] == "kafka" or "kafka_source" in spec
 # Targets: key -> (">=" or "<=", bound). file -> file and memory from reference/peers.md ("three
 # times Fluent Bit's best CPU cost, half its memory"); http_buffer from the disk buffer issue.
 _RSS = {"peak_rss_mib": ("<=", 64.0)}
@@ -111,6 +127,10 @@ TARGETS = {
     "loki": {"lines_per_s": (">=", 800_000), "cpu_s_per_gib": ("<=", 3.5), **_RSS},
     "loki_stored": {"lines_per_s": (">=", 800_000), "cpu_s_per_gib": ("<=", 3.5), **_RSS},
     "loki_json": dict(_RSS),
+    # The Kafka issue: at least 800k lines/s produced with lz4.
+    "kafka_lz4": {"lines_per_s": (">=", 800_000), **_RSS},
+    "kafka_none": dict(_RSS), "kafka_gzip": dict(_RSS), "kafka_snappy": dict(_RSS), "kafka_zstd": dict(_RSS),
+    "kafka_in_raw": dict(_RSS), "kafka_in_json": dict(_RSS),
 }
 # Ratios printed after the table: (label, numerator scenario, denominator scenario, targets), the
 # targets on the ratio of the medians: the disk buffer may cost at most 25 % of the throughput.
@@ -297,9 +317,9 @@ def apply_override(config, path, value):
     node[path[-1]] = value
 
 
-def build_config(input_path, workdir, port, scenario, receiver_url=None):
+def build_config(input_path, workdir, port, scenario, receiver_url=None, kafka_bootstraps=None):
     """The agent's config for one run of `scenario`; every path lives under `workdir`.
-    http scenarios need the receiver's data URL."""
+    http scenarios need the receiver's data URL, kafka ones the mock cluster's bootstrap servers."""
     workdir = Path(workdir)
     spec = SCENARIOS[scenario]
     sink = spec["sink"]
@@ -315,6 +335,10 @@ def build_config(input_path, workdir, port, scenario, receiver_url=None):
         sinks["local_file"] = {"enabled": True, "directory": str(workdir / "out"), "output_format": "json"}
     elif sink == "null":
         sinks["null"] = {"enabled": True}
+    elif sink == "kafka":
+        if not kafka_bootstraps:
+            raise ValueError("scenario %s needs the kafka bootstrap servers" % scenario)
+        sinks["kafka"] = {"enabled": True, "brokers": [kafka_bootstraps], "topic": "logs"}
     elif sink in RECEIVER_SINKS:
         if not receiver_url:
             raise ValueError("scenario %s needs the receiver's url" % scenario)
@@ -322,7 +346,7 @@ def build_config(input_path, workdir, port, scenario, receiver_url=None):
     else:
         raise ValueError("unknown sink " + sink)
     sinks[sink].update(spec.get("sink_config", {}))
-    return {
+    config = {
         "app": {"name": "log-capturer-bench", "log_level": "warn", "data_dir": str(workdir / "data")},
         "server": {"enabled": True, "host": "127.0.0.1", "port": port},
         "metrics": {"enabled": True, "path": "/metrics"},
@@ -338,6 +362,13 @@ def build_config(input_path, workdir, port, scenario, receiver_url=None):
         "positions": {"directory": str(workdir / "positions")},
         "disk_buffer": dict(spec.get("disk_buffer", _BUFFER_OFF)),
     }
+    if "kafka_source" in spec:
+        if not kafka_bootstraps:
+            raise ValueError("scenario %s needs the kafka bootstrap servers" % scenario)
+        config["file_monitor"] = {"enabled": False}
+        config["kafka_input"] = {"enabled": True, "brokers": [kafka_bootstraps], "topics": ["logs"],
+                                 "group_id": "bench", "format": spec["kafka_source"], "start_from": "earliest"}
+    return config
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,6 +454,75 @@ class BenchReceiver:
         return None if killed else code
 
 
+class BenchKafka:
+    """One kafka-mock (tests/tools/kafka_mock.cpp): librdkafka's mock cluster, 3 brokers, topic
+    `logs` of 4 partitions, driven over its stdin. Its output goes to files in `workdir`."""
+
+    def __init__(self, binary, workdir):
+        self.binary = str(binary)
+        self.workdir = Path(workdir)
+        self.proc = None
+        self.bootstraps = None
+        self.stdout_path = self.workdir / "kafka-mock.stdout"
+        self.stderr_path = self.workdir / "kafka-mock.stderr"
+
+    def start(self, timeout=10.0):
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen([self.binary, "--topic", "logs:4"], stdin=subprocess.PIPE, stdout=out,
+                                         stderr=err, close_fds=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            data = self.stdout_path.read_bytes()
+            if b"\n" in data:
+                line = data.split(b"\n", 1)[0].decode("utf-8", "replace").split()
+                if len(line) != 2 or line[0] != "BOOTSTRAP":
+                    self.stop()
+                    raise BenchError("kafka-mock printed %r, not BOOTSTRAP servers" % " ".join(line))
+                self.bootstraps = line[1]
+                return self
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                code = self.proc.poll()
+                self.stop()
+                raise BenchError("kafka-mock %s; stderr tail:\n%s"
+                                 % ("exited with code %s" % code if code is not None else
+                                    "printed no BOOTSTRAP line within %.0f s" % timeout, tail(self.stderr_path)))
+            time.sleep(0.02)
+
+    def fill(self, kcat, path, lines, timeout=600):
+        """Produces every line of `path` as one message to `logs` (lz4, acks=all)."""
+        cmd = [kcat, "-P", "-b", self.bootstraps, "-t", "logs", "-z", "lz4", "-X", "linger.ms=20",
+               "-X", "queue.buffering.max.messages=1000000", "-l", str(path)]
+        try:
+            subprocess.run(cmd, check=True, timeout=timeout, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except (OSError, subprocess.SubprocessError) as e:
+            raise BenchError("kcat could not fill the topic with %d lines: %s" % (lines, e))
+
+    def cpu_s(self):
+        return read_cpu_s(self.proc.pid)
+
+    def stop(self, wait_s=20.0):
+        if self.proc is None:
+            return None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        code, _, killed = stop_agent(self.proc, wait_s)
+        return None if killed else code
+
+
+def event_json_input(input_path, directory):
+    """The input's lines as event JSON (CONTRACT §4), one per line, for kafka_in_json."""
+    out = Path(directory) / "input.event.json"
+    if out.exists():
+        return out
+    with open(input_path, "r", encoding="utf-8", errors="replace") as src, open(out, "w") as dst:
+        for i, line in enumerate(src):
+            dst.write(json.dumps({"timestamp": "2026-11-24T07:00:00.%09dZ" % (i % 1_000_000_000),
+                                  "message": line.rstrip("\n"), "source_type": "file",
+                                  "source_id": str(input_path), "labels": {"job": "bench"}},
+                                 separators=(",", ":")) + "\n")
+    return out
+
+
 def tail(path, max_bytes=2000):
     try:
         with open(path, "rb") as f:
@@ -451,14 +551,23 @@ def stop_agent(proc, wait_s):
 def run_once(args, scenario, input_path, lines, input_bytes):
     sink = SCENARIOS[scenario]["sink"]
     workdir = Path(tempfile.mkdtemp(prefix="lcbench-%s-" % scenario, dir=args.workdir))
-    receiver = None
+    receiver = kafka = None
     try:
         if sink in RECEIVER_SINKS:
             receiver = BenchReceiver(args.receiver, workdir).start()
+        if needs_kafka(scenario):
+            kafka = BenchKafka(args.kafka_mock, workdir).start()
+            if "kafka_source" in SCENARIOS[scenario]:
+                source_path = input_path
+                if SCENARIOS[scenario]["kafka_source"] == "event_json":
+                    source_path = event_json_input(input_path, Path(input_path).parent)
+                kafka.fill(args.kcat, source_path, lines)
+                input_bytes = Path(source_path).stat().st_size  # the bytes the agent reads
         port = free_port()
         # The loki sink appends its push_endpoint to the base url.
         receiver_url = (receiver.url("") if sink == "loki" else receiver.url()) if receiver else None
-        config = build_config(input_path, workdir, port, scenario, receiver_url)
+        config = build_config(input_path, workdir, port, scenario, receiver_url,
+                              kafka.bootstraps if kafka else None)
         for override in args.set or []:
             only, path, value = parse_override(override)
             if only is None or only == scenario:
@@ -518,6 +627,8 @@ def run_once(args, scenario, input_path, lines, input_bytes):
             except (OSError, ValueError) as e:
                 raise BenchError("agent vanished before /proc could be read: %s" % e)
             rx_cpu_s = rx_stats = None
+            if kafka is not None:
+                rx_cpu_s = kafka.cpu_s()
             if receiver is not None:
                 try:
                     rx_cpu_s = receiver.cpu_s()
@@ -548,6 +659,8 @@ def run_once(args, scenario, input_path, lines, input_bytes):
             "shutdown_s": round(shutdown_s, 2),
             "threads": threads,
         }
+        if kafka is not None:
+            result["receiver_cpu_s"] = round(rx_cpu_s, 3)  # the mock cluster's CPU
         if receiver is not None:
             rx_lines = int(rx_stats.get("lines", 0))
             if rx_lines < lines:
@@ -565,6 +678,8 @@ def run_once(args, scenario, input_path, lines, input_bytes):
             result["verify"] = verify_output(workdir / "out", lines)
         return result
     finally:
+        if kafka is not None:
+            kafka.stop()
         if receiver is not None:
             rx_code = receiver.stop()
             if rx_code != 0:
@@ -730,6 +845,9 @@ def main(argv=None):
     parser.add_argument("--loggen", type=Path, default=REPO / "build" / "loggen", help="the generator")
     parser.add_argument("--receiver", type=Path, default=REPO / "build" / "http-receiver",
                         help="the http-receiver test peer (the http scenarios' destination)")
+    parser.add_argument("--kafka-mock", type=Path, default=REPO / "build" / "kafka-mock",
+                        help="the kafka-mock test peer (the kafka scenarios' cluster)")
+    parser.add_argument("--kcat", default="kcat", help="kcat, to fill the topic of the kafka_in scenarios")
     parser.add_argument("--lines", type=int, default=2_000_000, help="input lines (default 2,000,000)")
     parser.add_argument("--seed", type=int, default=1, help="loggen seed")
     parser.add_argument("--input", help="use this existing file instead of generating one")
@@ -769,6 +887,15 @@ def main(argv=None):
         print("warning: http-receiver not found at %s: skipping %s (build target http-receiver, or --receiver)"
               % (args.receiver, ", ".join(needs_receiver)), file=sys.stderr)
         scenarios = [s for s in scenarios if s not in needs_receiver]
+    needs_mock = [s for s in scenarios if needs_kafka(s)]
+    if needs_mock and (not Path(args.kafka_mock).is_file() or shutil.which(args.kcat) is None):
+        why = "kafka-mock not found at %s" % args.kafka_mock if not Path(args.kafka_mock).is_file() else \
+            "kcat not found (scripts/install-deps.sh installs it)"
+        if explicit:
+            print("error: %s" % why, file=sys.stderr)
+            return 1
+        print("warning: %s: skipping %s" % (why, ", ".join(needs_mock)), file=sys.stderr)
+        scenarios = [s for s in scenarios if s not in needs_mock]
     for override in args.set or []:
         try:
             parse_override(override)
@@ -798,7 +925,8 @@ def main(argv=None):
                     errors[scenario] = str(e)
                     continue
                 rx = (", receiver %.2f CPU-s, %d requests" % (r["receiver_cpu_s"], r["receiver_requests"])
-                      if "receiver_cpu_s" in r else "")
+                      if "receiver_requests" in r else
+                      ", kafka-mock %.2f CPU-s" % r["receiver_cpu_s"] if "receiver_cpu_s" in r else "")
                 print("%s run %d/%d: %.2f s, %s lines/s, %.2f CPU-s/GiB, %.1f MiB peak RSS%s"
                       % (scenario, i + 1, args.runs, r["elapsed_s"], r["lines_per_s"], r["cpu_s_per_gib"],
                          r["peak_rss_mib"], rx), file=sys.stderr)
@@ -1075,8 +1203,8 @@ def self_test(loggen):
         out = tmp / "results.jsonl"
         common = ["--binary", str(fake), "--input", str(data), "--workdir", str(tmp), "--stall-timeout", "20",
                   "--timeout", "60"]
-        # The fake agent speaks NDJSON only: the loki scenarios are left to the real agent.
-        fake_scenarios = [name for name, spec in SCENARIOS.items() if spec["sink"] != "loki"]
+        # The fake agent speaks NDJSON only: the loki and kafka scenarios are left to the real agent.
+        fake_scenarios = [name for name, spec in SCENARIOS.items() if spec["sink"] != "loki" and not needs_kafka(name)]
         fake_ratios = [r for r in RATIOS if r[1] in fake_scenarios and r[2] in fake_scenarios]
         captured = io.StringIO()
         with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):

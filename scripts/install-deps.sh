@@ -13,7 +13,7 @@ BUILD_PACKAGES=(
 )
 # Real peers the tests talk to: promtool checks /metrics; python3 drives end-to-end tests; openssl
 # makes the TLS tests' certificates and socat terminates TLS (OpenSSL) in front of the test receiver.
-TEST_PACKAGES=(prometheus python3 procps openssl socat)
+TEST_PACKAGES=(prometheus python3 procps openssl socat kcat)
 
 wanted=("${BUILD_PACKAGES[@]}")
 if [ "${1:-}" != "--build-only" ]; then wanted+=("${TEST_PACKAGES[@]}"); fi

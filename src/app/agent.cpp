@@ -201,7 +201,22 @@ ReloadOutcome Agent::Reload() {
 HealthReport Agent::Health() const {
   HealthReport report;
   std::vector<std::string> failing;
-  const std::string checks = delivery_ ? delivery_->HealthJson(&failing) : "{}";
+  JsonObject checks;
+  if (delivery_) delivery_->AddHealthChecks(&checks, &failing);
+  // Sources that read from a far side (Kafka) say whether they reach it.
+  JsonObject sources;
+  bool any_source = false;
+  for (const auto& source : sources_) {
+    const ComponentHealth h = source->Health();
+    if (h.ok && h.detail_json.empty()) continue;
+    any_source = true;
+    if (!h.ok) failing.push_back("source:" + source->name());
+    sources.AddRaw(source->name(), JsonObject()
+                                       .AddString("status", h.ok ? "ok" : "failing")
+                                       .AddRaw("far_side", h.detail_json.empty() ? "{}" : h.detail_json)
+                                       .Take());
+  }
+  if (any_source) checks.AddRaw("sources", sources.Take());
   if (stopping_.load()) failing.push_back("agent:stopping");
   report.healthy = failing.empty();
   const double uptime = static_cast<double>(MonotonicNowNanos() - started_at_) / kNanosPerSecond;
@@ -212,7 +227,7 @@ HealthReport Agent::Health() const {
                     .AddRaw("version", "\"" LOGCAP_VERSION "\"")
                     .AddRaw("uptime_seconds", fmt::format("{:.3f}", uptime))
                     .AddRaw("queue_utilization", fmt::format("{:.4f}", utilization))
-                    .AddRaw("checks", checks)
+                    .AddRaw("checks", checks.Take())
                     .AddRaw("failing", JsonStringArray(failing))
                     .Take();
   return report;

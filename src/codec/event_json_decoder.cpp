@@ -122,7 +122,7 @@ struct EventJsonDecoder::Impl {
 
   static constexpr size_t kSourceCacheSize = 64;
 
-  explicit Impl(std::string c) : component(std::move(c)) {}
+  Impl(std::string c, std::string ct) : component(std::move(c)), component_type(std::move(ct)) {}
 
   Status Parse(std::string_view line);
   Status ReadKey(std::string_view key, od::value& value, od::document& doc);
@@ -132,6 +132,7 @@ struct EventJsonDecoder::Impl {
   void Emit(EventBatch* batch, char* dst, Nanos now);
 
   std::string component;
+  std::string component_type;
   od::parser parser;
   std::unique_ptr<char[]> buffer;  // the line plus simdjson's padding
   size_t capacity = 0;
@@ -294,6 +295,7 @@ const std::shared_ptr<const SourceInfo>& EventJsonDecoder::Impl::SourceFor() {
   const size_t slash = p.id.rfind('/');
   source->name = slash == std::string_view::npos ? p.id : p.id.substr(slash + 1);
   source->component = component;
+  source->component_type = component_type;
   for (const auto& [k, v] : p.labels) source->labels.Set(k, v);
   if (sources.size() < kSourceCacheSize) {
     last_source = sources.size();
@@ -324,7 +326,8 @@ void EventJsonDecoder::Impl::Emit(EventBatch* batch, char* dst, Nanos now) {
   batch->Add(e);
 }
 
-EventJsonDecoder::EventJsonDecoder(std::string component) : impl_(std::make_unique<Impl>(std::move(component))) {}
+EventJsonDecoder::EventJsonDecoder(std::string component, std::string component_type)
+    : impl_(std::make_unique<Impl>(std::move(component), std::move(component_type))) {}
 EventJsonDecoder::~EventJsonDecoder() = default;
 
 Status EventJsonDecoder::Decode(std::string_view line, EventBatch* batch) {

@@ -50,7 +50,8 @@ std::optional<Nanos> ParseRfc3339InRange(std::string_view text);
 class EventJsonDecoder {
  public:
   // component: SourceInfo::component of the sources this decoder creates (e.g. "dlq_replay").
-  explicit EventJsonDecoder(std::string component = "event_json");
+  // component_type: SourceInfo::component_type of those sources ("" = none).
+  explicit EventJsonDecoder(std::string component = "event_json", std::string component_type = "");
   ~EventJsonDecoder();
   EventJsonDecoder(const EventJsonDecoder&) = delete;
   EventJsonDecoder& operator=(const EventJsonDecoder&) = delete;

@@ -45,6 +45,9 @@ struct SourceInfo {
   std::string id;    // file path, container id, ...
   std::string name;  // short human name: file basename, container name; used by filename patterns
   std::string component;  // the configured component that produced it ("file_monitor"): a metric label
+  // The kind of that component when `type` is not it: "kafka" for events read back from Kafka,
+  // whose `type` stays where they were first captured. The source_type of the captured metric.
+  std::string component_type;
   Labels labels;          // static labels of the source (config labels plus discovered metadata)
 };
 

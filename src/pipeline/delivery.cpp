@@ -210,17 +210,25 @@ void Delivery::MaintenanceLoop() {
 }
 
 std::string Delivery::HealthJson(std::vector<std::string>* failing) const {
+  JsonObject checks;
+  AddHealthChecks(&checks, failing);
+  return checks.Take();
+}
+
+void Delivery::AddHealthChecks(JsonObject* out, std::vector<std::string>* failing) const {
+  JsonObject& checks = *out;
   JsonObject sinks;
   for (const auto& runner : runners_) {
-    const bool ok = runner->Healthy();
+    const ComponentHealth far_side = runner->SinkHealth();
+    const bool ok = runner->Healthy() && far_side.ok;
     if (!ok) failing->push_back("sink:" + runner->name());
-    sinks.AddRaw(runner->name(), JsonObject()
-                                     .AddString("status", ok ? "ok" : "failing")
-                                     .AddString("circuit", CircuitStateName(runner->circuit_state()))
-                                     .AddString("last_error", runner->last_error())
-                                     .Take());
+    JsonObject sink;
+    sink.AddString("status", ok ? "ok" : "failing")
+        .AddString("circuit", CircuitStateName(runner->circuit_state()))
+        .AddString("last_error", runner->last_error());
+    if (!far_side.detail_json.empty()) sink.AddRaw("far_side", far_side.detail_json);
+    sinks.AddRaw(runner->name(), sink.Take());
   }
-  JsonObject checks;
   checks.AddRaw("sinks", sinks.Take());
   if (buffered_output_ != nullptr) {
     const bool ok = buffered_output_->healthy();
@@ -232,7 +240,6 @@ std::string Delivery::HealthJson(std::vector<std::string>* failing) const {
                                      .Add("disk_bytes", stats.disk_bytes)
                                      .Take());
   }
-  return checks.Take();
 }
 
 std::string Delivery::SinksStatsJson() const {

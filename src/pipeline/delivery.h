@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/json_object.h"
 #include "core/status.h"
 #include "pipeline/batch_output.h"
 #include "pipeline/sink.h"
@@ -52,6 +53,8 @@ class Delivery {
 
   // Adds this part's checks to /health: failing entries are appended to `failing`.
   std::string HealthJson(std::vector<std::string>* failing) const;
+  // The same checks ("sinks", "disk_buffer") added to *checks.
+  void AddHealthChecks(JsonObject* checks, std::vector<std::string>* failing) const;
   std::string SinksStatsJson() const;
   std::string BufferStatsJson() const;
   // GET /api/v1/dlq: the store's statistics and the last replay.

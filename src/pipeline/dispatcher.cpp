@@ -55,7 +55,11 @@ void Dispatcher::Start() {
 
 prometheus::Counter& Dispatcher::CapturedCounter(const EventBatch& batch) {
   const SourceInfo* source = batch.events().front().source;
-  auto key = source ? std::make_pair(source->type, source->component) : std::make_pair(std::string(), std::string());
+  // The capturing component's kind: events read back from Kafka keep their original `type`, which
+  // comes from message content and must not become a metric label.
+  auto key = source ? std::make_pair(source->component_type.empty() ? source->type : source->component_type,
+                                     source->component)
+                    : std::make_pair(std::string(), std::string());
   std::lock_guard lock(counters_mu_);
   auto it = captured_by_source_.find(key);
   if (it == captured_by_source_.end()) it = captured_by_source_.emplace(key, &metrics_->LogsCaptured(key.first, key.second)).first;

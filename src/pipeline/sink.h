@@ -18,11 +18,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/component_health.h"
 #include "core/event_batch.h"
 #include "core/status.h"
 
@@ -99,8 +101,28 @@ class Sink {
   virtual GroupFill group_fill() const { return {}; }
   // A JSON object with this sink's own counters, for GET /api/v1/stats ("{}" if none).
   virtual std::string StatsJson() const { return "{}"; }
+  // What GET /health says of the far side (e.g. brokers reachable), from any thread.
+  virtual ComponentHealth Health() const { return {}; }
+  // Called on the runner's thread when no batch came for a while (about every take slice): a sink
+  // whose client needs serving while idle (Kafka: statistics, late reports) does it here.
+  virtual void Idle() {}
+
+  // Lookahead, for sinks whose far side confirms asynchronously (Kafka's delivery reports): while
+  // WriteGroup waits for confirmations it may call LookAhead() to get the batches the runner will
+  // hand over next, at most one group ahead, and start sending them, so the wire never idles
+  // between groups. Those batches come back, in that order, at the start of a later WriteGroup call
+  // (after the current group's retries); until then the sink must keep what it knows of them.
+  // Empty when nothing is waiting, when a group is already looked ahead, or when shutting down
+  // (batches looked ahead and never handed over are finished as failed: delivered again later).
+  // Runner thread only.
+  using LookAheadFn = std::function<std::span<const EventBatch* const>()>;
+  void set_look_ahead(LookAheadFn look_ahead) { look_ahead_ = std::move(look_ahead); }
 
  protected:
+  std::span<const EventBatch* const> LookAhead() {
+    return look_ahead_ ? look_ahead_() : std::span<const EventBatch* const>();
+  }
+
   // For sinks whose real work is WriteGroup (HTTP, Loki, Kafka): Write() as a group of one.
   SinkResult WriteAsGroupOfOne(const EventBatch& batch) {
     const EventBatch* group[1] = {&batch};
@@ -108,6 +130,9 @@ class Sink {
     WriteGroup(group, results);
     return std::move(results[0]);
   }
+
+ private:
+  LookAheadFn look_ahead_;
 };
 
 }  // namespace logcap

@@ -61,6 +61,8 @@ Status SinkRunner::Start() {
   Status s = sink_->Start();
   if (!s.ok()) return Status::Unavailable("sink " + sink_->name() + ": " + s.ToString());
   started_ = true;
+  group_batches_ = std::clamp<size_t>(sink_->max_group_batches(), 1, kMaxGroupBatches);
+  sink_->set_look_ahead([this] { return TakeAhead(); });
   thread_ = std::thread([this] {
     SetCurrentThreadName("sink-" + sink_->name());
     Run();
@@ -314,21 +316,40 @@ void SinkRunner::FillGroup(std::vector<FeedItem>& items, size_t group) {
   }
 }
 
+std::span<const EventBatch* const> SinkRunner::TakeAhead() {
+  if (!ahead_.empty() || deadline_.Passed()) return {};
+  if (feed_->Take(ahead_, group_batches_, MonotonicNowNanos()) == 0) return {};
+  ahead_batches_.clear();
+  for (const FeedItem& item : ahead_) ahead_batches_.push_back(item.batch.get());
+  return ahead_batches_;
+}
+
 void SinkRunner::Run() {
-  const size_t group = std::clamp<size_t>(sink_->max_group_batches(), 1, kMaxGroupBatches);
+  const size_t group = group_batches_;
   std::vector<FeedItem> items;
   items.reserve(group);
   for (;;) {
     DeliverReplays();
     if (deadline_.Passed()) break;
+    if (!ahead_.empty()) {
+      // The group the sink has looked ahead at: handed over as it was, without filling it up.
+      items.swap(ahead_);
+      ahead_.clear();
+      DeliverFeedGroup(items);
+      continue;
+    }
     const size_t n = feed_->Take(items, group, MonotonicNowNanos() + kTakeWaitSlice);
     if (n == 0) {
       if (feed_->Exhausted()) break;
+      sink_->Idle();
       continue;
     }
     FillGroup(items, group);
     DeliverFeedGroup(items);
   }
+  // Looked ahead at but never handed over (shutdown deadline): not delivered by this run.
+  for (const FeedItem& item : ahead_) feed_->Finish(item, DeliveryOutcome::kFailed);
+  ahead_.clear();
 }
 
 std::string SinkRunner::StatsJson() const {

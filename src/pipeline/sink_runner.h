@@ -88,6 +88,8 @@ class SinkRunner {
   const std::string& name() const { return sink_->name(); }
   // False while the last attempt failed and the sink is being retried.
   bool Healthy() const { return !failing_.load(std::memory_order_relaxed); }
+  // The sink's own view of its far side (e.g. Kafka brokers reachable), for GET /health.
+  ComponentHealth SinkHealth() const { return sink_->Health(); }
   CircuitState circuit_state() const { return breaker_.state(); }
   std::string last_error() const;
   std::string StatsJson() const;
@@ -104,6 +106,8 @@ class SinkRunner {
   // Takes more batches into items while the sink's group_fill() asks for a fuller group.
   void FillGroup(std::vector<FeedItem>& items, size_t group);
   void DeliverFeedGroup(std::vector<FeedItem>& items);
+  // Sink::LookAhead: takes the next group from the feed without waiting, into ahead_.
+  std::span<const EventBatch* const> TakeAhead();
   void DeliverReplays();
   // Writes rejected events to the DLQ (or counts them dropped). Returns kDelivered when every one
   // is in the DLQ, else kDropped.
@@ -123,6 +127,9 @@ class SinkRunner {
   bool closed_ = false;   // control thread only
   ShutdownDeadline deadline_;
   Nanos last_failure_log_ = 0;
+  size_t group_batches_ = 1;             // batches per group, from the sink
+  std::vector<FeedItem> ahead_;          // the next group, taken early for Sink::LookAhead
+  std::vector<const EventBatch*> ahead_batches_;
   TimestampFormatter dlq_timestamps_;  // runner thread only
   std::string dlq_scratch_;
   std::atomic<bool> failing_{false};

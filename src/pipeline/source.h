@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <string>
 
+#include "core/component_health.h"
 #include "core/event_batch.h"
 #include "core/status.h"
 
@@ -50,6 +51,8 @@ class Source {
   virtual Status Finish() = 0;
   // A JSON object with this source's counters, for GET /api/v1/stats.
   virtual std::string StatsJson() const = 0;
+  // What GET /health says of the far side it reads from (e.g. brokers reachable), from any thread.
+  virtual ComponentHealth Health() const { return {}; }
 };
 
 }  // namespace logcap

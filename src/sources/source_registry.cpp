@@ -4,6 +4,7 @@
 #include <string>
 
 #include "sources/file/file_source.h"
+#include "sources/kafka/kafka_source.h"
 
 namespace logcap {
 
@@ -22,6 +23,8 @@ const std::vector<SourceRegistration>& Registrations() {
          return std::make_unique<FileSource>("file_monitor", c.file_monitor, c.PositionsDirectory(),
                                              c.positions.flush_interval);
        }},
+      {"kafka_input", [](const Config& c) { return c.kafka_input.enabled; },
+       [](const Config& c) { return std::make_unique<KafkaSource>("kafka_input", c.kafka_input); }},
   };
   return kSources;
 }

@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <map>
+
 namespace logcap {
 
 namespace {
@@ -41,6 +43,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   sink_requests_ = &BuildCounter().Name("log_capturer_sink_requests_total").Help("Requests of HTTP sinks by answer: the HTTP status, or error when none came.").Register(r);
   sink_refused_ = &BuildCounter().Name("log_capturer_sink_refused_entries_total").Help("Entries refused by the far side for their timestamp, by reason and by what the sink did with them.").Register(r);
   labels_cut_ = &BuildCounter().Name("log_capturer_sink_labels_cut_total").Help("Labels not sent as stream labels (moved to structured metadata) or cut short, by reason.").Register(r);
+  kafka_queue_ = &BuildGauge().Name("log_capturer_kafka_queue_messages").Help("Messages in librdkafka's queues (to send, or fetched and not yet consumed).").Register(r);
+  kafka_brokers_up_ = &BuildGauge().Name("log_capturer_kafka_brokers_up").Help("Kafka brokers this client is connected to (state UP).").Register(r);
+  kafka_rtt_ = &BuildGauge().Name("log_capturer_kafka_broker_rtt_seconds").Help("Mean round-trip time to the connected Kafka brokers.").Register(r);
+  kafka_lag_ = &BuildGauge().Name("log_capturer_kafka_consumer_lag_messages").Help("Messages behind the end of the assigned partitions (consumer only).").Register(r);
+  kafka_decode_errors_ = &BuildCounter().Name("log_capturer_kafka_input_decode_errors_total").Help("Kafka messages that were not event JSON, passed on as raw lines.").Register(r);
+  kafka_rebalances_ = &BuildCounter().Name("log_capturer_kafka_input_rebalances_total").Help("Consumer group rebalances (assignments and revocations) seen.").Register(r);
   buffer_disk_bytes_ = &BuildGauge().Name("log_capturer_buffer_disk_bytes").Help("Bytes of all disk buffer segments.").Register(r).Add({});
   buffer_corrupt_records_ = &BuildCounter().Name("log_capturer_buffer_corrupt_records_total").Help("Disk buffer records skipped for a bad checksum or framing.").Register(r).Add({});
   buffer_write_errors_ = &BuildCounter().Name("log_capturer_buffer_write_errors_total").Help("Disk buffer appends that failed (disk full, I/O error) and were retried.").Register(r).Add({});
@@ -91,6 +99,19 @@ prometheus::Counter& Metrics::SinkRefusedEntries(std::string_view sink, std::str
 }
 prometheus::Counter& Metrics::SinkLabelsCut(std::string_view sink, std::string_view reason) {
   return labels_cut_->Add({{"sink", S(sink)}, {"reason", S(reason)}});
+}
+
+Metrics::KafkaClientGauges Metrics::KafkaClient(std::string_view component) {
+  const std::map<std::string, std::string> labels{{"component", S(component)}};
+  return {&kafka_queue_->Add(labels), &kafka_brokers_up_->Add(labels), &kafka_rtt_->Add(labels),
+          &kafka_lag_->Add(labels)};
+}
+
+prometheus::Counter& Metrics::KafkaInputDecodeErrors(std::string_view source) {
+  return kafka_decode_errors_->Add({{"source", S(source)}});
+}
+prometheus::Counter& Metrics::KafkaInputRebalances(std::string_view source) {
+  return kafka_rebalances_->Add({{"source", S(source)}});
 }
 
 std::string Metrics::Serialize() const {

@@ -73,6 +73,23 @@ class Metrics {
   // and sent as structured metadata instead (reason labels_per_stream | streams_per_push) or cut
   // short (label_value_too_long)
   prometheus::Counter& SinkLabelsCut(std::string_view sink, std::string_view reason);
+  // The gauges of one Kafka client (component: the sink "kafka" or the source "kafka_input"), set
+  // from librdkafka's statistics: log_capturer_kafka_queue_messages (messages in librdkafka's
+  // queues: waiting to be sent, or fetched and not yet consumed), log_capturer_kafka_brokers_up
+  // (brokers in state UP), log_capturer_kafka_broker_rtt_seconds (mean round-trip time of those),
+  // log_capturer_kafka_consumer_lag_messages (sum over the assigned partitions; consumers only).
+  struct KafkaClientGauges {
+    prometheus::Gauge* queue_messages;
+    prometheus::Gauge* brokers_up;
+    prometheus::Gauge* broker_rtt_seconds;
+    prometheus::Gauge* consumer_lag_messages;
+  };
+  KafkaClientGauges KafkaClient(std::string_view component);
+  // log_capturer_kafka_input_decode_errors_total{source}: Kafka messages that were not event JSON,
+  // passed on as raw lines
+  prometheus::Counter& KafkaInputDecodeErrors(std::string_view source);
+  // log_capturer_kafka_input_rebalances_total{source}: consumer group assignments and revocations
+  prometheus::Counter& KafkaInputRebalances(std::string_view source);
   // log_capturer_buffer_disk_bytes: bytes of every segment of the disk buffer
   prometheus::Gauge& BufferDiskBytes() { return *buffer_disk_bytes_; }
   // log_capturer_buffer_corrupt_records_total: records skipped because their checksum or framing was bad
@@ -106,6 +123,12 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* sink_requests_;
   prometheus::Family<prometheus::Counter>* sink_refused_;
   prometheus::Family<prometheus::Counter>* labels_cut_;
+  prometheus::Family<prometheus::Gauge>* kafka_queue_;
+  prometheus::Family<prometheus::Gauge>* kafka_brokers_up_;
+  prometheus::Family<prometheus::Gauge>* kafka_rtt_;
+  prometheus::Family<prometheus::Gauge>* kafka_lag_;
+  prometheus::Family<prometheus::Counter>* kafka_decode_errors_;
+  prometheus::Family<prometheus::Counter>* kafka_rebalances_;
   prometheus::Gauge* buffer_disk_bytes_;
   prometheus::Counter* buffer_corrupt_records_;
   prometheus::Counter* buffer_write_errors_;

@@ -1,5 +1,6 @@
-// MockKafka: librdkafka's in-process mock cluster (rdkafka_mock.h) for the Kafka sink tests, and a
-// plain consumer that reads back what was produced, as an outside client would.
+// MockKafka: librdkafka's in-process mock cluster (rdkafka_mock.h) for the Kafka sink and source
+// tests, a plain consumer that reads back what was produced, as an outside client would, and a
+// plain producer (Produce) that writes what a source test consumes.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -35,6 +36,7 @@ class MockKafka {
     bootstraps_ = rd_kafka_mock_cluster_bootstraps(cluster_);
   }
   ~MockKafka() {
+    if (producer_ != nullptr) rd_kafka_destroy(producer_);
     rd_kafka_mock_cluster_destroy(cluster_);
     rd_kafka_destroy(owner_);
   }
@@ -54,6 +56,24 @@ class MockKafka {
       } else {
         rd_kafka_mock_broker_set_up(cluster_, id);
       }
+    }
+  }
+
+  // Produces one message to topic's partition and waits until the cluster has it. timestamp_ms 0:
+  // the producer's clock (CreateTime now). An empty key is no key; a null value with null_value.
+  void Produce(const std::string& topic, int32_t partition, const std::string& key, const std::string& value,
+               int64_t timestamp_ms = 0, bool null_value = false) {
+    Enqueue(topic, partition, key, value, timestamp_ms, null_value);
+    Flush();
+  }
+  // Produces values in order to topic's partition (no key), then waits until the cluster has them.
+  void ProduceAll(const std::string& topic, int32_t partition, const std::vector<std::string>& values) {
+    for (const std::string& v : values) Enqueue(topic, partition, "", v, 0, false);
+    Flush();
+  }
+  void Flush() {
+    if (producer_ != nullptr) {
+      EXPECT_EQ(rd_kafka_flush(producer_, 20000), RD_KAFKA_RESP_ERR_NO_ERROR) << "produce did not complete";
     }
   }
 
@@ -105,6 +125,35 @@ class MockKafka {
   }
 
  private:
+  static void DeliveryReport(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+    EXPECT_EQ(m->err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(m->err);
+  }
+  void Enqueue(const std::string& topic, int32_t partition, const std::string& key, const std::string& value,
+               int64_t timestamp_ms, bool null_value) {
+    if (producer_ == nullptr) {
+      char error[256];
+      rd_kafka_conf_t* conf = rd_kafka_conf_new();
+      rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps_.c_str(), error, sizeof error);
+      rd_kafka_conf_set(conf, "linger.ms", "1", error, sizeof error);
+      rd_kafka_conf_set_dr_msg_cb(conf, DeliveryReport);
+      producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+      ASSERT_NE(producer_, nullptr) << error;
+    }
+    rd_kafka_resp_err_t err;
+    do {
+      err = rd_kafka_producev(
+          producer_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_VALUE(null_value ? nullptr : const_cast<char*>(value.data()), null_value ? 0 : value.size()),
+          RD_KAFKA_V_KEY(key.empty() ? nullptr : key.data(), key.size()), RD_KAFKA_V_TIMESTAMP(timestamp_ms),
+          RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(producer_, 10);
+    } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+    ASSERT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
+    rd_kafka_poll(producer_, 0);
+  }
+
+  rd_kafka_t* producer_ = nullptr;  // created by the first Produce
   rd_kafka_t* owner_ = nullptr;
   rd_kafka_mock_cluster_t* cluster_ = nullptr;
   std::string bootstraps_;

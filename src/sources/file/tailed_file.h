@@ -26,7 +26,7 @@
 #include "core/clock.h"
 #include "core/event_batch.h"
 #include "core/status.h"
-#include "sources/file/ack_tracker.h"
+#include "sources/common/ack_tracker.h"
 #include "sources/file/file_identity.h"
 #include "sources/file/line_splitter.h"
 #include "sources/file/positions_store.h"

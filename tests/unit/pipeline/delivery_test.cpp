@@ -149,6 +149,26 @@ TEST_F(DeliveryTest, HealthyWhenTheSinkDelivers) {
   Shutdown(5 * kNanosPerSecond);
 }
 
+TEST_F(DeliveryTest, HealthCarriesTheSinksViewOfItsFarSideAndIdleIsCalledWithoutTraffic) {
+  ScriptedSink* sink = Open(MakeConfig(dir.path(), false, false), "kafka", nullptr);
+  ASSERT_NE(sink, nullptr);
+  // With nothing to deliver, the runner still gives the sink its turns (Kafka serves statistics).
+  ASSERT_TRUE(WaitFor([&] { return sink->idle_calls() >= 2; }));
+  sink->set_health({false, R"({"brokers_up":0})"});
+  std::vector<std::string> failing;
+  auto doc = ParseJson(delivery->HealthJson(&failing));
+  EXPECT_EQ(failing, (std::vector<std::string>{"sink:kafka"}));
+  EXPECT_STREQ(doc["sinks"]["kafka"]["status"].GetString(), "failing");
+  EXPECT_EQ(doc["sinks"]["kafka"]["far_side"]["brokers_up"].GetInt(), 0);
+  EXPECT_STREQ(doc["sinks"]["kafka"]["circuit"].GetString(), "closed") << "the runner itself is fine";
+  sink->set_health({true, R"({"brokers_up":3})"});
+  failing.clear();
+  doc = ParseJson(delivery->HealthJson(&failing));
+  EXPECT_TRUE(failing.empty());
+  EXPECT_EQ(doc["sinks"]["kafka"]["far_side"]["brokers_up"].GetInt(), 3);
+  Shutdown(5 * kNanosPerSecond);
+}
+
 TEST_F(DeliveryTest, OpenFailsWhenTheBufferDirectoryIsUnusable) {
   Config config = MakeConfig(dir.path(), /*buffer=*/true, /*dlq=*/false);
   // A file where the directory should be.

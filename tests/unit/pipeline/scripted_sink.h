@@ -53,11 +53,39 @@ class ScriptedSink : public Sink {
     return result;
   }
   void WriteGroup(std::span<const EventBatch* const> group, std::span<SinkResult> results) override {
+    bool look_ahead = false;
     {
       std::lock_guard lock(mu_);
       group_sizes_.push_back(group.size());
+      std::vector<std::string> keys;
+      for (const EventBatch* b : group) keys.push_back(KeyOf(*b));
+      groups_.push_back(std::move(keys));
+      look_ahead = look_ahead_;
+    }
+    if (look_ahead) {
+      std::vector<std::string> keys;
+      for (const EventBatch* b : LookAhead()) keys.push_back(KeyOf(*b));
+      std::lock_guard lock(mu_);
+      looked_ahead_.push_back(std::move(keys));
     }
     Sink::WriteGroup(group, results);
+  }
+  // The runner reads it once, at Start.
+  size_t max_group_batches() const override { return max_group_batches_; }
+  void set_max_group_batches(size_t n) { max_group_batches_ = n; }
+  // When set, every WriteGroup asks for the next group (Sink::LookAhead) and records its keys.
+  void set_look_ahead(bool on) {
+    std::lock_guard lock(mu_);
+    look_ahead_ = on;
+  }
+  // The first message of each batch of each WriteGroup call, and of each look-ahead answer.
+  std::vector<std::vector<std::string>> groups() const {
+    std::lock_guard lock(mu_);
+    return groups_;
+  }
+  std::vector<std::vector<std::string>> looked_ahead() const {
+    std::lock_guard lock(mu_);
+    return looked_ahead_;
   }
   SinkResult Flush() override { return SinkResult::Ok(); }
   GroupFill group_fill() const override {
@@ -67,6 +95,23 @@ class ScriptedSink : public Sink {
   void set_group_fill(GroupFill fill) {
     std::lock_guard lock(mu_);
     fill_ = fill;
+  }
+
+  ComponentHealth Health() const override {
+    std::lock_guard lock(mu_);
+    return health_;
+  }
+  void set_health(ComponentHealth health) {
+    std::lock_guard lock(mu_);
+    health_ = std::move(health);
+  }
+  void Idle() override {
+    std::lock_guard lock(mu_);
+    ++idle_calls_;
+  }
+  int idle_calls() const {
+    std::lock_guard lock(mu_);
+    return idle_calls_;
   }
 
   void SetScript(Script script) {
@@ -131,6 +176,12 @@ class ScriptedSink : public Sink {
   std::vector<size_t> group_sizes_;
   bool stopped_ = false;
   GroupFill fill_;
+  ComponentHealth health_;
+  int idle_calls_ = 0;
+  size_t max_group_batches_ = 64;
+  bool look_ahead_ = false;
+  std::vector<std::vector<std::string>> groups_;
+  std::vector<std::vector<std::string>> looked_ahead_;
 };
 
 // Scripts used by several tests.

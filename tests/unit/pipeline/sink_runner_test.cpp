@@ -117,6 +117,53 @@ TEST_F(SinkRunnerTest, GroupFillWaitsForMoreBatchesUpToItsLimits) {
   EXPECT_EQ(acks.delivered, 5);
 }
 
+TEST_F(SinkRunnerTest, ALookedAheadGroupIsHandedOverNextAsItWas) {
+  Build(nullptr, false);
+  sink->set_max_group_batches(2);
+  sink->set_look_ahead(true);
+  for (const char* line : {"b1", "b2", "b3", "b4", "b5"}) Enqueue({line});
+  ASSERT_TRUE(runner->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return acks.total() == 5; }));
+  Stop();
+  using Groups = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(sink->groups(), (Groups{{"b1", "b2"}, {"b3", "b4"}, {"b5"}}));
+  // Each WriteGroup was shown the group that followed it; the last one saw nothing waiting.
+  EXPECT_EQ(sink->looked_ahead(), (Groups{{"b3", "b4"}, {"b5"}, {}}));
+  EXPECT_EQ(sink->delivered(), (std::vector<std::string>{"b1", "b2", "b3", "b4", "b5"}));
+  EXPECT_EQ(acks.delivered, 5);
+}
+
+TEST_F(SinkRunnerTest, RetriesOfAGroupComeBeforeTheGroupLookedAheadAndShowNothingMore) {
+  Build([](const EventBatch& batch, int attempt) {
+    if (ScriptedSink::KeyOf(batch) == "a1" && attempt == 1) return FailTransient();
+    return SinkResult::Ok();
+  }, false);
+  sink->set_max_group_batches(1);
+  sink->set_look_ahead(true);
+  for (const char* line : {"a1", "a2", "a3"}) Enqueue({line});
+  ASSERT_TRUE(runner->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return acks.total() == 3; }));
+  Stop();
+  using Groups = std::vector<std::vector<std::string>>;
+  EXPECT_EQ(sink->groups(), (Groups{{"a1"}, {"a1"}, {"a2"}, {"a3"}}));
+  EXPECT_EQ(sink->looked_ahead(), (Groups{{"a2"}, {}, {"a3"}, {}})) << "one group ahead at most";
+  EXPECT_EQ(acks.delivered, 3);
+}
+
+TEST_F(SinkRunnerTest, AGroupLookedAheadButNeverHandedOverIsFailedAtShutdown) {
+  Build([](const EventBatch&, int) { return FailTransient("down"); }, false);
+  sink->set_max_group_batches(1);
+  sink->set_look_ahead(true);
+  Enqueue({"first"});
+  Enqueue({"ahead"});
+  ASSERT_TRUE(runner->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return !sink->looked_ahead().empty(); }));
+  Stop(200 * kNanosPerMilli);
+  EXPECT_EQ(sink->looked_ahead().front(), (std::vector<std::string>{"ahead"}));
+  EXPECT_EQ(acks.failed, 2) << "neither may let its source move past it";
+  EXPECT_EQ(acks.delivered, 0);
+}
+
 TEST_F(SinkRunnerTest, RetryAfterIsALowerBoundOnTheWaitEvenAboveTheMaxDelay) {
   constexpr Nanos kRetryAfter = 400 * kNanosPerMilli;
   SinkRunnerOptions options;

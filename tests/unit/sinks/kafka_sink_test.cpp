@@ -115,6 +115,111 @@ TEST(KafkaSink, EveryEventIsDeliveredAsEventJsonKeyedByItsLabel) {
   for (const auto& [key, parts] : partitions_of_key) EXPECT_EQ(parts.size(), 1u) << key;
 }
 
+TEST(KafkaSink, TopicsComeFromTheTopicLabelThenTheLevelThenTheConfiguredTopic) {
+  MockKafka kafka;
+  for (const char* t : {"logs", "audit", "logs-high", "logs-low"}) kafka.CreateTopic(t, 1);
+  KafkaSinkConfig config = ConfigFor(kafka, "logs");
+  config.topic_label = "kafka_topic";
+  config.level_topics = {{"error", "logs-high"}, {"debug", "logs-low"}};
+  KafkaSink sink(config, nullptr);
+  ASSERT_TRUE(sink.Start().ok());
+  BatchBuilder b;
+  auto source = MakeSource("file", "/r.log");
+  b.AddWithAttributes(source, "labelled-error", Labels{{"kafka_topic", "audit"}}).level = Level::kError;
+  b.Add(source, "error").level = Level::kError;
+  b.Add(source, "debug").level = Level::kDebug;
+  b.Add(source, "info").level = Level::kInfo;
+  b.Add(source, "none");
+  b.AddWithAttributes(source, "bad-name", Labels{{"kafka_topic", "no/slashes"}});
+  std::vector<EventBatch> batches;
+  batches.push_back(b.Take());
+  auto results = SendGroup(sink, batches);
+  ASSERT_TRUE(results[0].ok()) << results[0].status.ToString();
+  ASSERT_EQ(results[0].rejected.size(), 1u);
+  EXPECT_EQ(results[0].rejected[0].index, 5u);
+  EXPECT_EQ(results[0].rejected[0].reason, "invalid_topic");
+
+  auto messages_of = [&](const std::string& topic, size_t n) {
+    std::set<std::string> found;
+    for (const Consumed& c : kafka.Consume(topic, 1, n, std::chrono::seconds(5))) {
+      const size_t at = c.value.find("\"message\":\"");
+      found.insert(c.value.substr(at + 11, c.value.find('"', at + 11) - at - 11));
+    }
+    return found;
+  };
+  EXPECT_EQ(messages_of("audit", 1), (std::set<std::string>{"labelled-error"}));
+  EXPECT_EQ(messages_of("logs-high", 1), (std::set<std::string>{"error"}));
+  EXPECT_EQ(messages_of("logs-low", 1), (std::set<std::string>{"debug"}));
+  EXPECT_EQ(messages_of("logs", 2), (std::set<std::string>{"info", "none"}));
+}
+
+TEST(KafkaSink, AnInvalidConfiguredTopicOrPropertyFailsAtStart) {
+  KafkaSinkConfig config;
+  config.topic = "bad topic";
+  KafkaSink sink(config, nullptr);
+  Status s = sink.Start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("sinks.kafka.topic"), std::string::npos) << s.message();
+
+  config.topic = "logs";
+  config.librdkafka_options = {{"no.such.property", "1"}};
+  KafkaSink other(config, nullptr);
+  s = other.Start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("sinks.kafka.librdkafka_options: librdkafka refused no.such.property=1"),
+            std::string::npos)
+      << s.message();
+}
+
+TEST(KafkaSink, AGroupLookedAheadIsProducedWhileTheFormerWaitsAndNeverTwice) {
+  MockKafka kafka;
+  kafka.CreateTopic("ahead", 2);
+  KafkaSink sink(ConfigFor(kafka, "ahead"), nullptr);
+  ASSERT_TRUE(sink.Start().ok());
+  std::vector<EventBatch> first, second;
+  first.push_back(HostBatch("first", 400));
+  second.push_back(HostBatch("second", 300));
+  second.push_back(HostBatch("third", 200));
+  std::vector<const EventBatch*> next{&second[0], &second[1]};
+  int asked = 0;
+  sink.set_look_ahead([&]() -> std::span<const EventBatch* const> {
+    ++asked;
+    return asked == 1 ? std::span<const EventBatch* const>(next) : std::span<const EventBatch* const>();
+  });
+  auto results = SendGroup(sink, first);
+  ASSERT_TRUE(results[0].ok()) << results[0].status.ToString();
+  EXPECT_EQ(asked, 1);
+  EXPECT_NE(sink.StatsJson().find("\"produced\":900"), std::string::npos)
+      << "the next group went out while the first waited: " << sink.StatsJson();
+  results = SendGroup(sink, second);
+  for (const SinkResult& r : results) ASSERT_TRUE(r.ok()) << r.status.ToString();
+  EXPECT_NE(sink.StatsJson().find("\"produced\":900"), std::string::npos) << "not produced twice";
+  std::set<std::string> values;
+  for (const Consumed& c : kafka.Consume("ahead", 2, 900)) values.insert(c.value);
+  EXPECT_EQ(values.size(), 900u);
+}
+
+TEST(KafkaSink, AFullLocalQueueIsBackpressureNeverALoss) {
+  MockKafka kafka;
+  kafka.CreateTopic("full", 3);
+  KafkaSinkConfig config = ConfigFor(kafka, "full");
+  config.max_queued_messages = 1000;  // the smallest allowed; a group holds 6000
+  KafkaSink sink(config, nullptr);
+  ASSERT_TRUE(sink.Start().ok());
+  std::vector<EventBatch> batches;
+  for (int b = 0; b < 3; ++b) batches.push_back(HostBatch("q" + std::to_string(b), 2000));
+  BatchBuilder traced;  // a message with headers takes the one-by-one path
+  traced.Add(MakeSource("file", "/t.log"), "traced").trace.trace_id[0] = 1;
+  batches.push_back(traced.Take());
+  for (const SinkResult& r : SendGroup(sink, batches)) ASSERT_TRUE(r.ok() && r.rejected.empty()) << r.status.ToString();
+  const std::string stats = sink.StatsJson();
+  EXPECT_EQ(stats.find("\"queue_full_waits\":0,"), std::string::npos) << "the queue did fill: " << stats;
+  std::multiset<std::string> values;
+  for (const Consumed& c : kafka.Consume("full", 3, 6001)) values.insert(c.value);
+  EXPECT_EQ(values.size(), 6001u);
+  EXPECT_EQ(std::set<std::string>(values.begin(), values.end()).size(), 6001u) << "no duplicates";
+}
+
 TEST(KafkaSink, RoundRobinUsesEveryPartition) {
   MockKafka kafka;
   kafka.CreateTopic("rr", 3);
@@ -142,7 +247,12 @@ TEST(KafkaSink, BrokersDownMeansRetryAndNothingIsLostOnceTheyAreBack) {
   ASSERT_EQ(results[0].verdict, SinkVerdict::kRetry);
   EXPECT_NE(results[0].status.message().find("Kafka delivery failed"), std::string::npos) << results[0].status.message();
   kafka.SetBrokersDown(false);
-  results = SendGroup(sink, batches);
+  // As the runner would: retry until the reconnected producer has them (its reconnect backoff may
+  // outlast one short message_timeout on a busy machine).
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    results = SendGroup(sink, batches);
+    if (results[0].ok()) break;
+  }
   ASSERT_TRUE(results[0].ok()) << results[0].status.ToString();
   std::set<std::string> values;
   for (const Consumed& c : kafka.Consume("down", 2, 50)) values.insert(c.value);

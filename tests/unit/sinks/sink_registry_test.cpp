@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config/loader.h"
+
 namespace logcap {
 namespace {
 
@@ -42,6 +44,7 @@ TEST(SinkRegistry, EveryRegistrationHasAUniqueNameMatchingItsSink) {
   config.sinks.stdout_sink.enabled = true;
   config.sinks.http.enabled = true;
   config.sinks.loki.enabled = true;
+  config.sinks.kafka.enabled = true;
   std::vector<std::string> names;
   for (const SinkRegistration& r : SinkRegistrations()) {
     EXPECT_TRUE(r.is_enabled(config)) << r.name;
@@ -54,16 +57,18 @@ TEST(SinkRegistry, EveryRegistrationHasAUniqueNameMatchingItsSink) {
   EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
 }
 
-TEST(SinkRegistry, EnabledButUnimplementedSinkIsAnErrorNotIgnored) {
-  for (const char* which : {"kafka"}) {
-    Config config;
-    config.sinks.null_sink.enabled = true;
-    config.sinks.kafka.enabled = true;
-    Status error;
-    EXPECT_TRUE(BuildEnabledSinks(config, nullptr, &error).empty());
-    EXPECT_EQ(error.code(), Status::Code::kInvalidArgument);
-    EXPECT_NE(error.message().find(which), std::string::npos);
-  }
+TEST(SinkRegistry, KafkaPropertiesAreCheckedWhenTheConfigIsLoaded) {
+  ConfigLoadResult result = LoadConfigString(
+      "sinks:\n  kafka:\n    enabled: true\n    librdkafka_options: {linger.ms: soon}\n", "k.yaml");
+  CheckEnabledSinks(result.config, result);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].ToString().find("k.yaml:4:"), std::string::npos) << result.errors[0].ToString();
+  EXPECT_NE(result.errors[0].message.find("librdkafka refused linger.ms=soon"), std::string::npos)
+      << result.errors[0].message;
+  result = LoadConfigString("sinks:\n  kafka:\n    enabled: true\n    librdkafka_options: {linger.ms: \"20\"}\n",
+                            "k.yaml");
+  CheckEnabledSinks(result.config, result);
+  EXPECT_TRUE(result.errors.empty()) << result.errors[0].ToString();
 }
 
 }  // namespace

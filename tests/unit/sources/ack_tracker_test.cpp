@@ -1,4 +1,4 @@
-#include "sources/file/ack_tracker.h"
+#include "sources/common/ack_tracker.h"
 
 #include <gtest/gtest.h>
 
