@@ -13,6 +13,12 @@
 //   clear <ApiKey>                drop the errors still pushed for ApiKey
 //   topic <name> <partitions>     create a topic (replication factor min(3, brokers))
 //   leader <topic> <partition> <broker id>
+//   produce <topic> <file> [max]  produce each line of the file (at most max) as one message (lz4, acks=all),
+//                                 waiting out a full queue; answers `ok <messages delivered>`
+//                                 (benchmarks fill topics with it: kcat -P drops messages when
+//                                 its local queue is full)
+//   count <topic> <partitions>    messages the topic holds (high - low watermark, summed): the mock
+//                                 forgets some of what it acknowledged under a heavy load
 //   quit
 //
 // Exits on `quit`, stdin EOF, SIGTERM or SIGINT.
@@ -159,7 +165,92 @@ class Cluster {
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return std::string("error ") + rd_kafka_err2str(err);
       return "ok";
     }
+    if (cmd == "count") {
+      if (w.size() != 3) return "error usage: count <topic> <partitions>";
+      auto partitions = ParseInt(w[2]);
+      if (!partitions || *partitions < 1) return "error bad partition count " + w[2];
+      return CountMessages(w[1], static_cast<int32_t>(*partitions));
+    }
+    if (cmd == "produce") {
+      if (w.size() != 3 && w.size() != 4) return "error usage: produce <topic> <file> [max]";
+      std::optional<long> max = w.size() == 4 ? ParseInt(w[3]) : std::optional<long>(-1);
+      if (!max) return "error bad max " + w[3];
+      return ProduceFile(w[1], w[2], *max);
+    }
     return "error unknown command " + cmd;
+  }
+
+  std::string CountMessages(const std::string& topic, int32_t partitions) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", Bootstraps().c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+    rd_kafka_t* client = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (client == nullptr) {
+      rd_kafka_conf_destroy(conf);
+      return std::string("error client: ") + err;
+    }
+    long long total = 0;
+    std::string failure;
+    for (int32_t p = 0; p < partitions && failure.empty(); ++p) {
+      int64_t low = 0, high = 0;
+      const rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(client, topic.c_str(), p, &low, &high, 10000);
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR) failure = std::string("error partition ") + std::to_string(p) + ": " + rd_kafka_err2str(e);
+      total += high - low;
+    }
+    rd_kafka_destroy(client);
+    return failure.empty() ? "ok " + std::to_string(total) : failure;
+  }
+
+  std::string ProduceFile(const std::string& topic, const std::string& path, long max) {
+    FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) return "error cannot open " + path + ": " + std::strerror(errno);
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    const std::pair<const char*, std::string> props[] = {
+        {"bootstrap.servers", Bootstraps()}, {"compression.codec", "lz4"}, {"linger.ms", "20"},
+        {"enable.idempotence", "true"}, {"log_level", "3"}};
+    for (const auto& [key, value] : props) rd_kafka_conf_set(conf, key, value.c_str(), err, sizeof err);
+    static size_t delivered;
+    delivered = 0;
+    rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) ++delivered;
+    });
+    rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    if (producer == nullptr) {
+      std::fclose(file);
+      rd_kafka_conf_destroy(conf);
+      return std::string("error producer: ") + err;
+    }
+    char* line = nullptr;
+    size_t capacity = 0;
+    size_t lines = 0;
+    std::string failure;
+    for (ssize_t n; failure.empty() && (max < 0 || lines < static_cast<size_t>(max)) &&
+                    (n = getline(&line, &capacity, file)) >= 0;) {
+      size_t len = static_cast<size_t>(n);
+      if (len > 0 && line[len - 1] == '\n') --len;
+      for (;;) {
+        const rd_kafka_resp_err_t e = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()),
+                                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                                        RD_KAFKA_V_VALUE(line, len), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+          failure = std::string("error produce: ") + rd_kafka_err2str(e);
+          break;
+        }
+        rd_kafka_poll(producer, 100);
+      }
+      ++lines;
+      if ((lines & 1023) == 0) rd_kafka_poll(producer, 0);
+    }
+    std::free(line);
+    std::fclose(file);
+    rd_kafka_flush(producer, 120000);
+    rd_kafka_destroy(producer);
+    if (!failure.empty()) return failure;
+    if (delivered != lines) return "error " + std::to_string(delivered) + " of " + std::to_string(lines) + " delivered";
+    return "ok " + std::to_string(delivered);
   }
 
  private:
