@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "core/json_object.h"
@@ -34,25 +38,41 @@ Status ParseKafkaStatistics(std::string_view json, KafkaStatisticsSnapshot* out)
   const bool consumer = root["type"].get_string().get(type) == simdjson::SUCCESS && type == "consumer";
   if (!consumer) s.queue_messages = IntOr(root, "msg_cnt", 0);
 
-  // The cluster's brokers have node ids >= 0; bootstrap entries (-1) count only until those are known.
-  int known[2] = {0, 0}, up[2] = {0, 0};
+  // The cluster's brokers have node ids >= 0; bootstrap entries (-1) count only until those are
+  // known. A consumer also lists its group coordinator again under the same node id: each node
+  // counts once, as up when any of its entries is.
+  std::vector<std::pair<int64_t, bool>> nodes;  // node id, up
+  int bootstrap_known = 0, bootstrap_up = 0;
   int64_t rtt_sum_us = 0;
   int rtt_count = 0;
   for (auto [name, broker] : brokers) {
-    const int learned = IntOr(broker, "nodeid", -1) >= 0 ? 1 : 0;
-    ++known[learned];
+    const int64_t node = IntOr(broker, "nodeid", -1);
     std::string_view state;
-    if (broker["state"].get_string().get(state) != simdjson::SUCCESS || state != "UP") continue;
-    ++up[learned];
-    const int64_t avg = IntOr(broker["rtt"], "avg", 0);
+    const bool up = broker["state"].get_string().get(state) == simdjson::SUCCESS && state == "UP";
+    if (node < 0) {
+      ++bootstrap_known;
+      bootstrap_up += up ? 1 : 0;
+    } else {
+      auto it = std::find_if(nodes.begin(), nodes.end(), [&](const auto& n) { return n.first == node; });
+      if (it == nodes.end()) {
+        nodes.emplace_back(node, up);
+      } else {
+        it->second = it->second || up;
+      }
+    }
+    const int64_t avg = up ? IntOr(broker["rtt"], "avg", 0) : 0;
     if (avg > 0) {
       rtt_sum_us += avg;
       ++rtt_count;
     }
   }
-  const int use = known[1] > 0 ? 1 : 0;
-  s.brokers_known = known[use];
-  s.brokers_up = up[use];
+  if (nodes.empty()) {
+    s.brokers_known = bootstrap_known;
+    s.brokers_up = bootstrap_up;
+  } else {
+    s.brokers_known = static_cast<int>(nodes.size());
+    s.brokers_up = static_cast<int>(std::count_if(nodes.begin(), nodes.end(), [](const auto& n) { return n.second; }));
+  }
   s.rtt_seconds = rtt_count > 0 ? static_cast<double>(rtt_sum_us) / rtt_count / 1e6 : 0;
 
   simdjson::dom::object topics;
@@ -62,7 +82,10 @@ Status ParseKafkaStatistics(std::string_view json, KafkaStatisticsSnapshot* out)
       if (topic["partitions"].get_object().get(partitions) != simdjson::SUCCESS) continue;
       for (auto [id, partition] : partitions) {
         if (id == "-1") continue;  // librdkafka's internal unassigned-partition entry
-        s.queue_messages += IntOr(partition, "fetchq_cnt", 0);
+        // The high-level consumer forwards every partition's fetch queue to one queue, and each
+        // partition reports that shared count: the largest is the queue's length, the sum would
+        // count it once per partition.
+        s.queue_messages = std::max(s.queue_messages, IntOr(partition, "fetchq_cnt", 0));
         const int64_t lag = IntOr(partition, "consumer_lag", -1);
         if (lag > 0) s.consumer_lag += lag;
       }

@@ -2,7 +2,8 @@
 // statistics.interval.ms to the client's stats callback) that an operator needs, kept for /health
 // and /api/v1/stats and set on the log_capturer_kafka_* gauges (telemetry/metrics.h):
 //   queue_messages  producer: messages waiting in librdkafka's queues (top-level msg_cnt);
-//                   consumer: messages fetched and not yet consumed (sum of partitions' fetchq_cnt)
+//                   consumer: messages fetched and not yet consumed (the shared fetch queue: the
+//                   largest of the partitions' fetchq_cnt, which all report it)
 //   brokers_up      brokers in state UP, of brokers_known (the cluster's brokers once metadata is
 //                   known, the bootstrap servers before that)
 //   rtt_seconds     mean of the UP brokers' average round-trip times

@@ -25,7 +25,9 @@ constexpr const char* kProducer = R"({"name":"p#producer-1","type":"producer","m
   "topics":{}})";
 
 constexpr const char* kConsumer = R"({"type":"consumer","msg_cnt":7,
-  "brokers":{"b:1/1":{"nodeid":1,"state":"UP","rtt":{"avg":500}}},
+  "brokers":{"b:1/1":{"nodeid":1,"state":"UP","rtt":{"avg":500}},
+             "GroupCoordinator":{"nodeid":1,"state":"UP","rtt":{"avg":500}},
+             "b:2/2":{"nodeid":2,"state":"DOWN"}},
   "topics":{"logs":{"partitions":{
     "0":{"partition":0,"fetchq_cnt":10,"consumer_lag":5},
     "1":{"partition":1,"fetchq_cnt":2,"consumer_lag":-1},
@@ -42,12 +44,13 @@ TEST(KafkaStatistics, ProducerFiguresCountOnlyTheClusterBrokersOnceKnown) {
   EXPECT_EQ(s.consumer_lag, 0);
 }
 
-TEST(KafkaStatistics, ConsumerFiguresSumTheAssignedPartitions) {
+TEST(KafkaStatistics, ConsumerFiguresCountTheSharedQueueAndSumTheLag) {
   KafkaStatisticsSnapshot s;
   ASSERT_TRUE(ParseKafkaStatistics(kConsumer, &s).ok());
-  EXPECT_EQ(s.queue_messages, 12) << "fetched and not consumed; the internal -1 partition is left out";
+  EXPECT_EQ(s.queue_messages, 10) << "the shared fetch queue, reported by each partition; the internal -1 left out";
   EXPECT_EQ(s.consumer_lag, 5) << "an unknown lag (-1) counts as nothing";
-  EXPECT_EQ(s.brokers_up, 1);
+  EXPECT_EQ(s.brokers_up, 1) << "the coordinator entry is broker 1 again";
+  EXPECT_EQ(s.brokers_known, 2);
 }
 
 TEST(KafkaStatistics, HealthIsOkUntilStatisticsSayNoBrokerIsUp) {
