@@ -24,25 +24,34 @@ run: build
 	./$(BUILD_DIR)/log-capturer --config $(CONFIG)
 
 # Every test: unit and end-to-end on the Release build, then the unit and end-to-end suites again
-# under ASan+UBSan.
+# under ASan+UBSan. Unit tests run $(JOBS) at a time (each has its own temp dir and ports; most
+# wait on clocks, not the CPU); the end-to-end tests, which time whole agents, one at a time.
 test: test-release test-asan
 
 test-release: build
-	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 600
+	@cd $(BUILD_DIR) && ctest -L unit -j$(JOBS) --output-on-failure --timeout 600
+	@cd $(BUILD_DIR) && ctest -L e2e --output-on-failure --timeout 600
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DLOGCAP_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_DIR) -j$(JOBS)
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  LOGCAP_E2E_SCALE=0.2 ctest --output-on-failure --timeout 900
+	  ctest -L unit -j$(JOBS) --output-on-failure --timeout 900
+	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  LOGCAP_E2E_SCALE=0.2 ctest -L e2e --output-on-failure --timeout 900
 
 # ThreadSanitizer over the concurrent parts: queues, dispatcher, sink runners, acks, disk buffer,
-# dead-letter queue, file source, HTTP server.
+# dead-letter queue, file source, HTTP server. Not the tests that run librdkafka: its threads are
+# started where TSan cannot see them (TSan crashes inside librdkafka's first allocation); the
+# Kafka source's concurrency is covered by ASan and by its own design (acks only touch a mutex-
+# guarded tracker and an atomic flag).
 TSAN_TESTS = unit_core unit_buffer unit_dlq unit_pipeline unit_sources unit_server
+TSAN_FILTER = -KafkaSourceTest.*
 test-tsan: deps
 	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DLOGCAP_TSAN=ON >/dev/null
 	@cmake --build $(TSAN_DIR) -j$(JOBS) --target $(TSAN_TESTS)
-	@cd $(TSAN_DIR) && for t in $(TSAN_TESTS); do TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./$$t || exit 1; done
+	@cd $(TSAN_DIR) && for t in $(TSAN_TESTS); do \
+	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./$$t --gtest_filter='$(TSAN_FILTER)' || exit 1; done
 
 bench: deps
 	@cmake -S . -B $(BENCH_DIR) -DCMAKE_BUILD_TYPE=Release -DLOGCAP_BUILD_BENCH=ON >/dev/null
