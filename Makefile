@@ -4,6 +4,7 @@ ASAN_DIR    ?= build-asan
 TSAN_DIR    ?= build-tsan
 BENCH_DIR   ?= build-bench
 JOBS        ?= $(shell nproc)
+E2E_JOBS    ?= 3
 CONFIG      ?= examples/quickstart.yaml
 
 .PHONY: all deps build run test test-release test-asan test-tsan bench clean
@@ -24,13 +25,14 @@ run: build
 	./$(BUILD_DIR)/log-capturer --config $(CONFIG)
 
 # Every test: unit and end-to-end on the Release build, then the unit and end-to-end suites again
-# under ASan+UBSan. Unit tests run $(JOBS) at a time (each has its own temp dir and ports; most
-# wait on clocks, not the CPU); the end-to-end tests, which time whole agents, one at a time.
+# under ASan+UBSan. Every test has its own temp dir and ports, and most wait on clocks (outages,
+# timeouts), not the CPU: unit tests run $(JOBS) at a time, end-to-end suites $(E2E_JOBS) (the
+# three long ones, delivery, kafka and loki, then overlap).
 test: test-release test-asan
 
 test-release: build
 	@cd $(BUILD_DIR) && ctest -L unit -j$(JOBS) --output-on-failure --timeout 600
-	@cd $(BUILD_DIR) && ctest -L e2e --output-on-failure --timeout 600
+	@cd $(BUILD_DIR) && ctest -L e2e -j$(E2E_JOBS) --output-on-failure --timeout 600
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DLOGCAP_SANITIZE=ON >/dev/null
@@ -38,7 +40,7 @@ test-asan: deps
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest -L unit -j$(JOBS) --output-on-failure --timeout 900
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  LOGCAP_E2E_SCALE=0.2 ctest -L e2e --output-on-failure --timeout 900
+	  LOGCAP_E2E_SCALE=0.2 ctest -L e2e -j$(E2E_JOBS) --output-on-failure --timeout 900
 
 # ThreadSanitizer over the concurrent parts: queues, dispatcher, sink runners, acks, disk buffer,
 # dead-letter queue, file source, HTTP server. Not the tests that run librdkafka: its threads are
