@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "codec/padded_line.h"
 #include "core/clock.h"
 
 namespace logcap {
@@ -134,8 +135,7 @@ struct EventJsonDecoder::Impl {
   std::string component;
   std::string component_type;
   od::parser parser;
-  std::unique_ptr<char[]> buffer;  // the line plus simdjson's padding
-  size_t capacity = 0;
+  PaddedLine buffer;  // the line plus simdjson's padding
   Parsed p;
   std::vector<std::shared_ptr<const SourceInfo>> sources;  // recent sources, replaced round-robin
   size_t last_source = 0;
@@ -154,15 +154,10 @@ Status EventJsonDecoder::Impl::Parse(std::string_view line) {
   p.flags = 0;
 
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse a padded copy.
-  if (capacity < line.size() + simdjson::SIMDJSON_PADDING) {
-    capacity = std::max<size_t>(line.size() + simdjson::SIMDJSON_PADDING, 4096);
-    buffer.reset(new char[capacity]);
-  }
-  if (!line.empty()) std::memcpy(buffer.get(), line.data(), line.size());
-  std::memset(buffer.get() + line.size(), 0, simdjson::SIMDJSON_PADDING);
+  buffer.Load(line);
 
   od::document doc;
-  if (auto error = parser.iterate(buffer.get(), line.size(), capacity).get(doc)) return InvalidJson(error);
+  if (auto error = parser.iterate(buffer.data(), line.size(), buffer.capacity()).get(doc)) return InvalidJson(error);
   od::object object;
   if (auto error = doc.get_object().get(object)) {
     if (error == simdjson::INCORRECT_TYPE) return Status::InvalidArgument("the line is not a JSON object");
@@ -182,7 +177,7 @@ Status EventJsonDecoder::Impl::Parse(std::string_view line) {
   if (location.error() != simdjson::OUT_OF_BOUNDS) {
     if (std::move(location).get(rest) == simdjson::SUCCESS) {
       return Status::InvalidArgument("invalid JSON: unexpected content after the object at byte " +
-                                     std::to_string(rest - buffer.get()));
+                                     std::to_string(rest - buffer.data()));
     }
     return InvalidJson(location.error());
   }
