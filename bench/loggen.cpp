@@ -1,6 +1,7 @@
 // loggen: a deterministic log generator for the pipeline benchmarks.
 //
-//   loggen --lines N --out FILE [--seed S] [--json-ratio R]
+//   loggen --lines N --out FILE [--seed S] [--json-ratio R] [--format plain|docker|cri]
+//          [--long-ratio L]
 //
 // Writes N lines: a mix (fraction R, default 0.5) of JSON application log lines
 //   {"ts":"2026-01-01T00:00:00.123Z","level":"info","service":"checkout-api",
@@ -11,16 +12,39 @@
 //   200 1532 "https://shop.example.com/cart" "Mozilla/5.0 (...)" 0.023
 // averaging ~216 bytes a line (like the input of reference/peers.md), each ending in '\n'.
 //
+// --format says how each line is written (the lines themselves are the same in every format):
+//   plain   (default) the line as it is
+//   docker  a record of Docker's json-file log driver, as moby's jsonlog writes it:
+//             {"log":"<line, JSON-escaped, with its \n>","stream":"stdout","time":"<RFC3339NanoFixed>"}
+//           escaping like moby's: \" \\ \n \r \t, <>& as \u003c \u003e \u0026, other controls \u00XX;
+//           the time always has 9 fraction digits ("2026-01-01T00:00:00.123456789Z")
+//   cri     a Kubernetes CRI log line, as containerd writes it:
+//             <RFC3339Nano time> stdout F <line>
+//           the time without trailing fraction zeros (Go's RFC3339Nano: "...00:00:00.1234Z")
+// In docker and cri, about 1 line in 8 goes to stderr, the rest to stdout, and each record has a
+// time of its own: strictly increasing, a fraction of a millisecond after the line's own timestamp
+// (from a PRNG of its own, so the lines stay the plain format's).
+// --long-ratio L (default 0) makes about that fraction of the lines long (20 to 48 KiB: a Java
+// stack trace, a "stack" field in a JSON line); in docker and cri they are split the runtimes' way,
+// into parts of 16 KiB of the line: docker records whose `log` has no "\n" but for the last part,
+// cri lines tagged P but for the last (F). Which lines are long, and their text, come from a third
+// PRNG: with the same arguments, every format holds the same lines.
+//
 // Contract for checkers: line i (0-based) contains "seq=" followed by i zero-padded to 10 digits,
-// exactly once, and nothing else in the file matches seq=\d{10}. The text survives JSON escaping.
-// The output depends only on (lines, seed, json-ratio): timestamps start at 2026-01-01T00:00:00Z
-// and advance by 0-3 ms a line from the seeded PRNG; no clock is read for the content.
+// exactly once, and nothing else in the file matches seq=\d{10}. The text survives JSON escaping
+// (and docker's: "&seq=" becomes "\u0026seq=", still matched).
+// The output depends only on (lines, seed, json-ratio, format, long-ratio): timestamps start at
+// 2026-01-01T00:00:00Z and advance by 0-3 ms a line from the seeded PRNG; no clock is read for the
+// content. The plain format without long lines is byte for byte what loggen always wrote.
 //
 // Speed: lines are formatted by hand into a 1 MiB buffer written with one write() each.
-// FILE "-" means stdout. The summary goes to stdout (to stderr when FILE is "-").
+// FILE "-" means stdout. The summary goes to stdout (to stderr when FILE is "-"); for docker and
+// cri it adds records= (lines of the file) and message_bytes= (the lines without their "\n": the
+// text the agent delivers as messages).
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -35,7 +59,13 @@ namespace logcap {
 namespace {
 
 constexpr size_t kFlushBytes = 1 << 20;
-constexpr size_t kMaxLineBytes = 1024;  // generous bound on one generated line
+constexpr size_t kMaxLineBytes = 1024;  // generous bound on one generated line (not a long one)
+constexpr size_t kMinLongLine = 20 * 1024;
+constexpr size_t kMaxLongLine = 48 * 1024;  // a long line is below this
+constexpr size_t kRuntimePart = 16 * 1024;   // docker and containerd cut lines into parts this long
+// Bound on what one line becomes in any format: escaping at most 6x (\u0026), plus each part's
+// framing (time, keys).
+constexpr size_t kMaxRecordBytes = 6 * kMaxLongLine + 8 * 1024;
 constexpr int kSeqDigits = 10;
 constexpr int64_t kBaseEpochSeconds = 1767225600;  // 2026-01-01T00:00:00Z
 
@@ -207,6 +237,9 @@ class Generator {
  public:
   Generator(uint64_t seed, double json_ratio) : rng_(seed), json_ratio_(json_ratio) {}
 
+  // Milliseconds since 2026-01-01T00:00:00Z of the last line's timestamp.
+  uint64_t now_ms() const { return now_ms_; }
+
   // Appends line number `seq` (with its '\n') at w; returns true for a JSON line.
   bool Line(uint64_t seq, Writer& w) {
     now_ms_ += rng_.Below(4);
@@ -310,14 +343,155 @@ class Generator {
   Weighted ua_pick_{{35, 20, 20, 10, 10, 5}};
 };
 
+enum class Format { kPlain, kDocker, kCri };
+
+// Writes generated lines in a format, makes some long; everything it draws comes from PRNGs of
+// its own, so the lines are the plain format's.
+class Framer {
+ public:
+  Framer(uint64_t seed, Format format, double long_ratio)
+      : rng_(seed ^ 0x6c6f6767656e2d66ULL), long_rng_(seed ^ 0x6c6f6e676c696e65ULL), format_(format),
+        long_ratio_(long_ratio) {}
+
+  uint64_t records() const { return records_; }
+  uint64_t message_bytes() const { return message_bytes_; }
+  uint64_t long_lines() const { return long_lines_; }
+
+  // `line` (ending in '\n', in a buffer with room for kMaxLongLine bytes) at w; app_ms: the line's
+  // own timestamp (ms since the base).
+  void Put(char* line, size_t size, size_t capacity, uint64_t app_ms, Writer& w) {
+    if (long_ratio_ > 0 && long_rng_.Unit() < long_ratio_) size = MakeLong(line, size, capacity);
+    message_bytes_ += size - 1;
+    if (format_ == Format::kPlain) {
+      w.Put(std::string_view(line, size));
+      ++records_;
+      return;
+    }
+    const bool err = rng_.Below(8) == 0;
+    for (size_t pos = 0; pos < size; pos += kRuntimePart) {
+      const size_t n = std::min(kRuntimePart, size - pos);
+      const bool last = pos + n >= size;
+      // The runtime stamps the record a fraction of a millisecond after the application its line.
+      const uint64_t floor_ns = app_ms * 1000000ULL + 20000 + rng_.Below(400000);
+      last_ns_ = std::max(last_ns_ + 1 + rng_.Below(2000), floor_ns);
+      std::string_view part(line + pos, last ? n - 1 : n);  // the "\n" is the format's to write
+      if (format_ == Format::kDocker) {
+        w.Put(R"({"log":")");
+        Escape(part, w);
+        if (last) w.Put("\\n");
+        w.Put(err ? R"(","stream":"stderr","time":")" : R"(","stream":"stdout","time":")");
+        Time(last_ns_, /*fixed=*/true, w);
+        w.Put("\"}\n");
+      } else {
+        Time(last_ns_, /*fixed=*/false, w);
+        w.Put(err ? " stderr " : " stdout ");
+        w.Put(last ? "F " : "P ");
+        w.Put(part);
+        w.Put('\n');
+      }
+      ++records_;
+    }
+  }
+
+ private:
+  // Grows the line to 20-48 KiB with a stack trace: a "stack" field of a JSON line (escaped as the
+  // application's JSON would), appended in quotes to any other line. Returns the new size.
+  size_t MakeLong(char* line, size_t size, size_t capacity) {
+    const size_t target = std::min(capacity, kMinLongLine + long_rng_.Below(kMaxLongLine - kMinLongLine - 1024));
+    const bool json = size >= 2 && line[0] == '{' && line[size - 2] == '}';
+    Writer w(line + size - (json ? 2 : 1));
+    w.Put(json ? R"(,"stack":")" : R"( ")");
+    w.Put(R"(java.lang.IllegalStateException: upstream timeout)");
+    static constexpr std::string_view kFrames[] = {
+        "com.example.checkout.PaymentClient.charge(PaymentClient.java:",
+        "com.example.checkout.OrderService.place(OrderService.java:",
+        "org.springframework.aop.framework.ReflectiveMethodInvocation.proceed(ReflectiveMethodInvocation.java:",
+        "io.netty.channel.AbstractChannelHandlerContext.invokeChannelRead(AbstractChannelHandlerContext.java:",
+        "java.base/java.util.concurrent.ThreadPoolExecutor.runWorker(ThreadPoolExecutor.java:",
+    };
+    while (static_cast<size_t>(w.pos() - line) < target) {
+      w.Put(R"(\n\tat )");
+      w.Put(kFrames[long_rng_.Below(Count(kFrames))]);
+      w.Uint(20 + long_rng_.Below(900));
+      w.Put(')');
+    }
+    w.Put(json ? "\"}\n" : "\"\n");
+    ++long_lines_;
+    return static_cast<size_t>(w.pos() - line);
+  }
+
+  // Like moby's jsonlog: Go's JSON string escaping, with <, > and & as \u00XX.
+  static void Escape(std::string_view text, Writer& w) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    size_t run = 0;  // start of the pending run of bytes that need no escape
+    for (size_t i = 0; i < text.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') continue;
+      w.Put(text.substr(run, i - run));
+      run = i + 1;
+      switch (c) {
+        case '"': w.Put("\\\""); break;
+        case '\\': w.Put("\\\\"); break;
+        case '\n': w.Put("\\n"); break;
+        case '\r': w.Put("\\r"); break;
+        case '\t': w.Put("\\t"); break;
+        default:
+          w.Put("\\u00");
+          w.Put(kHex[c >> 4]);
+          w.Put(kHex[c & 15]);
+      }
+    }
+    w.Put(text.substr(run));
+  }
+
+  // RFC 3339 in UTC with nanoseconds: 9 digits (fixed) or without trailing zeros (Go's RFC3339Nano).
+  void Time(uint64_t ns, bool fixed, Writer& w) {
+    const int64_t sec = kBaseEpochSeconds + static_cast<int64_t>(ns / 1000000000ULL);
+    if (sec != cached_sec_) {
+      cached_sec_ = sec;
+      Civil c = ToCivil(sec);
+      std::snprintf(iso_, sizeof(iso_), "%04d-%02d-%02dT%02d:%02d:%02d", c.year, c.month, c.day, c.hour,
+                    c.minute, c.second);
+    }
+    w.Put(iso_);
+    uint64_t frac = ns % 1000000000ULL;
+    int digits = 9;
+    if (!fixed) {
+      while (digits > 0 && frac % 10 == 0) {
+        frac /= 10;
+        --digits;
+      }
+    }
+    if (digits > 0) {
+      w.Put('.');
+      w.Padded(frac, digits);
+    }
+    w.Put('Z');
+  }
+
+  Rng rng_;       // streams and times
+  Rng long_rng_;  // which lines are long, and their text: the same lines in every format
+  const Format format_;
+  const double long_ratio_;
+  uint64_t last_ns_ = 0;
+  int64_t cached_sec_ = -1;
+  char iso_[32] = {};
+  uint64_t records_ = 0;
+  uint64_t message_bytes_ = 0;
+  uint64_t long_lines_ = 0;
+};
+
 [[noreturn]] void Usage(const char* error) {
   if (error != nullptr) std::fprintf(stderr, "loggen: %s\n", error);
   std::fprintf(stderr,
-               "usage: loggen --lines N --out FILE [--seed S] [--json-ratio R]\n"
+               "usage: loggen --lines N --out FILE [--seed S] [--json-ratio R] [--format F] [--long-ratio L]\n"
                "  --lines N        number of lines to write (required)\n"
                "  --out FILE       output file, truncated first; '-' = stdout (required)\n"
                "  --seed S         PRNG seed (default 1); same arguments, same bytes\n"
-               "  --json-ratio R   fraction of JSON lines, 0..1 (default 0.5); the rest are nginx lines\n");
+               "  --json-ratio R   fraction of JSON lines, 0..1 (default 0.5); the rest are nginx lines\n"
+               "  --format F       plain (default), docker (json-file records) or cri (CRI log lines)\n"
+               "  --long-ratio L   fraction of lines made 20-48 KiB long, 0..1 (default 0); docker and cri\n"
+               "                   split them into 16 KiB parts\n");
   std::exit(error != nullptr ? 2 : 0);
 }
 
@@ -347,6 +521,8 @@ int Main(int argc, char** argv) {
   bool have_lines = false;
   uint64_t seed = 1;
   double json_ratio = 0.5;
+  double long_ratio = 0.0;
+  Format format = Format::kPlain;
   std::string out;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -364,6 +540,21 @@ int Main(int argc, char** argv) {
       char* end = nullptr;
       json_ratio = std::strtod(value, &end);
       if (*end != '\0' || !(json_ratio >= 0.0 && json_ratio <= 1.0)) Usage("--json-ratio needs a number in 0..1");
+    } else if (arg == "--long-ratio") {
+      char* end = nullptr;
+      long_ratio = std::strtod(value, &end);
+      if (*end != '\0' || !(long_ratio >= 0.0 && long_ratio <= 1.0)) Usage("--long-ratio needs a number in 0..1");
+    } else if (arg == "--format") {
+      std::string_view f = value;
+      if (f == "plain") {
+        format = Format::kPlain;
+      } else if (f == "docker") {
+        format = Format::kDocker;
+      } else if (f == "cri") {
+        format = Format::kCri;
+      } else {
+        Usage("--format needs plain, docker or cri");
+      }
     } else {
       Usage(("unknown option " + std::string(arg)).c_str());
     }
@@ -381,13 +572,22 @@ int Main(int argc, char** argv) {
   }
 
   const auto start = std::chrono::steady_clock::now();
-  std::vector<char> buffer(kFlushBytes + kMaxLineBytes);
+  std::vector<char> buffer(kFlushBytes + kMaxRecordBytes);
+  std::vector<char> line(kMaxLongLine + kMaxLineBytes);  // one line before its framing
   Generator gen(seed, json_ratio);
+  Framer framer(seed, format, long_ratio);
+  const bool direct = format == Format::kPlain && long_ratio == 0;  // the line is the record
   uint64_t bytes = 0;
   uint64_t json_lines = 0;
   Writer w(buffer.data());
   for (uint64_t seq = 0; seq < lines; ++seq) {
-    json_lines += gen.Line(seq, w) ? 1 : 0;
+    if (direct) {
+      json_lines += gen.Line(seq, w) ? 1 : 0;
+    } else {
+      Writer lw(line.data());
+      json_lines += gen.Line(seq, lw) ? 1 : 0;
+      framer.Put(line.data(), static_cast<size_t>(lw.pos() - line.data()), kMaxLongLine, gen.now_ms(), w);
+    }
     size_t used = static_cast<size_t>(w.pos() - buffer.data());
     if (used >= kFlushBytes || seq + 1 == lines) {
       if (!WriteAll(fd, buffer.data(), used)) {
@@ -412,6 +612,13 @@ int Main(int argc, char** argv) {
                lines ? static_cast<double>(bytes) / static_cast<double>(lines) : 0.0,
                static_cast<unsigned long long>(json_lines), static_cast<unsigned long long>(lines - json_lines),
                seconds, seconds > 0 ? static_cast<double>(bytes) / 1e6 / seconds : 0.0);
+  if (!direct) {
+    std::fprintf(summary, "loggen: format=%s records=%llu message_bytes=%llu long_lines=%llu\n",
+                 format == Format::kDocker ? "docker" : format == Format::kCri ? "cri" : "plain",
+                 static_cast<unsigned long long>(framer.records()),
+                 static_cast<unsigned long long>(framer.message_bytes()),
+                 static_cast<unsigned long long>(framer.long_lines()));
+  }
   return 0;
 }
 

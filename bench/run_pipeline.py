@@ -19,9 +19,14 @@ Scenarios (--scenarios; all by default, the http ones only when the http-receive
                     filled with the input's first 1,000,000 lines at most (kafka-mock's `produce`
                     command; the mock cluster forgets older data past a limit) before the agent starts
   kafka_in_json     the same with each line as the event JSON (format event_json)
+  docker_null       Docker json-file -> null: container_monitor (file_monitor off, no Engine API)
+                    reads one container's <docker_root>/<id>/<id>-json.log (with its config.v2.json)
+  cri_null          Kubernetes CRI -> null: the same over one pod's <pods>/<ns>_<pod>_<uid>/<c>/0.log
 Runs are interleaved: run 1 of every scenario, then run 2 of every scenario, ... so that drift of
 a noisy machine touches every scenario alike. For each run:
-  1. writes a config (CONTRACT §3) into a fresh temp dir: file_monitor.include = [the input],
+  1. writes a config (CONTRACT §3) into a fresh temp dir: file_monitor.include = [the input] (the
+     container scenarios: the input hard-linked into the runtime's layout in the temp dir, and
+     container_monitor on instead of file_monitor),
      read_from: beginning, positions and data_dir in the temp dir, the API server on a free
      loopback port, the scenario's sink enabled and every other sink disabled,
      disk_buffer.enabled: false unless the scenario turns it on;
@@ -37,7 +42,11 @@ Figures (the median of the runs, each figure taken separately):
   lines/s, MiB/s     input lines (bytes) / elapsed, where elapsed runs from process start (spawn)
                      to the poll that saw the last line delivered. It includes start-up and up to
                      one poll interval (--poll-interval, 50 ms) of slack; it excludes shutdown.
-  CPU-s per GiB      (utime + stime of the agent at that moment) / (input bytes / 2^30)
+  CPU-s per GiB      (utime + stime of the agent at that moment) / (input bytes / 2^30); the input
+                     bytes are the file's: for the container scenarios the records (JSON or CRI
+                     framing included), ~1.4x (docker) and ~1.2x (cri) the message bytes. The
+                     figures per GiB of message bytes (what the sink receives, the plain lines
+                     without their newline) are printed after the table and in the JSON lines.
   peak RSS MiB       VmHWM / 1024
   receiver CPU-s     utime + stime of the http-receiver at the same moment (the machine's other
                      consumer: it shares the 2 cores with the agent)
@@ -45,12 +54,15 @@ After the table come the ratios of paired scenarios (buffer on / buffer off, ...
 the medians and the median of the per-round ratios (runs of one round ran back to back).
 
 The input is generated once with loggen (2,000,000 lines, ~216 bytes a line, like
-reference/peers.md) and is in the page cache for every run. Python standard library only.
+reference/peers.md) and is in the page cache for every run; the container scenarios get the same
+lines as Docker json-file records or CRI lines (loggen --format docker|cri, --long-ratio).
+Python standard library only.
 `--self-test` checks the parsers and the whole run loop against a fake agent, without the real one.
 """
 
 import argparse
 import contextlib
+import glob
 import gzip
 import io
 import json
@@ -107,6 +119,9 @@ for _codec in ("none", "gzip", "snappy", "lz4", "zstd"):
                                     "disk_buffer": {"enabled": True, "compression": "none"}}
 SCENARIOS["kafka_in_raw"] = {"title": "kafka (raw lines) -> null", "sink": "null", "kafka_source": "raw"}
 SCENARIOS["kafka_in_json"] = {"title": "kafka (event JSON) -> null", "sink": "null", "kafka_source": "event_json"}
+# The container source (container_monitor) over one container's log in the runtime's layout.
+SCENARIOS["docker_null"] = {"title": "docker json-file -> null", "sink": "null", "container": "docker"}
+SCENARIOS["cri_null"] = {"title": "CRI -> null", "sink": "null", "container": "cri"}
 # Sinks whose scenarios deliver to the http-receiver test peer.
 RECEIVER_SINKS = ("http", "loki")
 
@@ -132,6 +147,11 @@ TARGETS = {
     "kafka_lz4": {"lines_per_s": (">=", 800_000), **_RSS},
     "kafka_none": dict(_RSS), "kafka_gzip": dict(_RSS), "kafka_snappy": dict(_RSS), "kafka_zstd": dict(_RSS),
     "kafka_in_raw": dict(_RSS), "kafka_in_json": dict(_RSS),
+    # The container logs issue: at least 1,000,000 lines/s and at most 3 CPU-s per GiB into null
+    # (per GiB of the file's bytes, like Fluent Bit's ~240k lines/s and 12 CPU-s/GiB reading
+    # Docker json-file logs into HTTP here).
+    "docker_null": {"lines_per_s": (">=", 1_000_000), "cpu_s_per_gib": ("<=", 3.0), **_RSS},
+    "cri_null": {"lines_per_s": (">=", 1_000_000), "cpu_s_per_gib": ("<=", 3.0), **_RSS},
 }
 # Ratios printed after the table: (label, numerator scenario, denominator scenario, targets), the
 # targets on the ratio of the medians: the disk buffer may cost at most 25 % of the throughput.
@@ -363,6 +383,17 @@ def build_config(input_path, workdir, port, scenario, receiver_url=None, kafka_b
         "positions": {"directory": str(workdir / "positions")},
         "disk_buffer": dict(spec.get("disk_buffer", _BUFFER_OFF)),
     }
+    if "container" in spec:
+        # input_path is ignored: the input is laid out under workdir (container_layout).
+        config["file_monitor"] = {"enabled": False}
+        config["container_monitor"] = {
+            "enabled": True,
+            "docker_root": str(workdir / "docker"),
+            "docker_socket": "",  # no Engine API: metadata from config.v2.json
+            "cri_include": [str(workdir / "pods" / "*" / "*" / "*.log")] if spec["container"] == "cri" else [],
+            "read_from": "beginning",
+            "labels": {"job": "bench"},
+        }
     if "kafka_source" in spec:
         if not kafka_bootstraps:
             raise ValueError("scenario %s needs the kafka bootstrap servers" % scenario)
@@ -374,6 +405,76 @@ def build_config(input_path, workdir, port, scenario, receiver_url=None, kafka_b
 
 # ---------------------------------------------------------------------------------------------
 # Running
+
+
+# One container, as the runtimes lay out its log: a 64-hex id (Docker's) and a pod (CRI's).
+BENCH_CONTAINER_ID = "5e1f0c2a9b7d4e3f8a6b1c0d2e4f6a8b9c1d3e5f7a9b2c4d6e8f0a1b3c5d7e9f"
+BENCH_POD_DIR = "bench_loggen-7f9c4d5b8-x2k4p_0b6c1f9e-3d2a-4c5b-9e8f-7a6b5c4d3e2f"
+BENCH_CONTAINER = "app"
+
+
+def docker_config_v2(container_id):
+    """A config.v2.json as Docker keeps it (trimmed: the keys the agent reads plus some others)."""
+    return json.dumps({
+        "ID": container_id, "Name": "/loggen-1", "Created": "2026-01-01T00:00:00.000000000Z",
+        "State": {"Running": True, "Pid": 4242, "StartedAt": "2026-01-01T00:00:00.000000000Z"},
+        "Config": {"Hostname": container_id[:12], "Image": "loggen:bench", "Tty": False,
+                   "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                   "Labels": {"com.docker.compose.project": "bench", "com.docker.compose.service": "loggen"}},
+        "Image": "sha256:" + "9" * 64,
+        "LogPath": "/var/lib/docker/containers/%s/%s-json.log" % (container_id, container_id),
+        "HostConfig": {"LogConfig": {"Type": "json-file", "Config": {}}},
+        "NetworkSettings": {"Networks": {}},
+    }, separators=(",", ":"))
+
+
+def link_or_copy(src, dst):
+    """Hard link (same inode: no copy, still in the page cache), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def container_layout(workdir, kind, input_path):
+    """Lays the container input out under workdir as the runtime does; returns the log's path.
+    docker: docker/<id>/<id>-json.log and docker/<id>/config.v2.json;
+    cri:    pods/<namespace>_<pod>_<uid>/<container>/0.log (and an empty docker/)."""
+    workdir = Path(workdir)
+    docker_root = workdir / "docker"
+    docker_root.mkdir(parents=True, exist_ok=True)
+    if kind == "docker":
+        directory = docker_root / BENCH_CONTAINER_ID
+        directory.mkdir()
+        (directory / "config.v2.json").write_text(docker_config_v2(BENCH_CONTAINER_ID))
+        log = directory / ("%s-json.log" % BENCH_CONTAINER_ID)
+    else:
+        directory = workdir / "pods" / BENCH_POD_DIR / BENCH_CONTAINER
+        directory.mkdir(parents=True)
+        log = directory / "0.log"
+    link_or_copy(input_path, log)
+    return log
+
+
+def convert_to_container(plain_path, kind, out_path):
+    """For --input: the plain file's lines as docker json-file records or CRI lines (one record a
+    line, stdout, a microsecond apart). Returns (records, message_bytes)."""
+    records = message_bytes = 0
+    base = 1767225600  # 2026-01-01T00:00:00Z
+    with open(plain_path, "rb") as src, open(out_path, "wb") as dst:
+        for line in src:
+            text = line[:-1] if line.endswith(b"\n") else line
+            message_bytes += len(text)
+            ns = records * 1000 + 1000
+            stamp = "%s.%09dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(base + ns // 10**9)), ns % 10**9)
+            if kind == "docker":
+                log = json.dumps(text.decode("utf-8", "replace") + "\n", ensure_ascii=False)
+                log = log.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                dst.write(('{"log":%s,"stream":"stdout","time":"%s"}\n' % (log, stamp)).encode())
+            else:
+                dst.write(("%s stdout F " % stamp).encode() + text + b"\n")
+            records += 1
+    return records, message_bytes
 
 
 def free_port():
@@ -589,11 +690,28 @@ def stop_agent(proc, wait_s):
         return proc.returncode, time.monotonic() - start, True
 
 
-def run_once(args, scenario, input_path, lines, input_bytes):
+CAPTURED_METRIC = "log_capturer_logs_captured_total"
+MALFORMED_METRIC = "log_capturer_container_malformed_records_total"
+
+
+def check_container_metrics(samples, kind, lines):
+    """The sink's count alone would also reach `lines` if every record were passed on raw (a
+    malformed record still makes an event): the container source must have captured the lines as
+    `kind` events, none malformed."""
+    captured = metric_value(samples, CAPTURED_METRIC, source_type=kind) or 0.0
+    malformed = metric_value(samples, MALFORMED_METRIC) or 0.0
+    if captured < lines or malformed > 0:
+        raise BenchError("the container source captured %d %s lines (of %d) with %d malformed records"
+                         % (captured, kind, lines, malformed))
+
+
+def run_once(args, scenario, input_path, lines, input_bytes, message_bytes=None):
     sink = SCENARIOS[scenario]["sink"]
     workdir = Path(tempfile.mkdtemp(prefix="lcbench-%s-" % scenario, dir=args.workdir))
     receiver = kafka = None
     try:
+        if "container" in SCENARIOS[scenario]:
+            container_layout(workdir, SCENARIOS[scenario]["container"], input_path)
         if sink in RECEIVER_SINKS:
             receiver = BenchReceiver(args.receiver, workdir).start()
         if needs_kafka(scenario):
@@ -669,6 +787,8 @@ def run_once(args, scenario, input_path, lines, input_bytes):
                                                             receiver_note(), tail(agent_log)))
                 time.sleep(args.poll_interval)
 
+            if "container" in SCENARIOS[scenario]:
+                check_container_metrics(samples, SCENARIOS[scenario]["container"], lines)
             try:
                 cpu_ticks = parse_proc_stat_cpu_ticks(Path("/proc/%d/stat" % proc.pid).read_text())
                 hwm_kib = parse_vmhwm_kib(Path("/proc/%d/status" % proc.pid).read_text())
@@ -703,11 +823,16 @@ def run_once(args, scenario, input_path, lines, input_bytes):
             "mib_per_s": round(input_bytes / MIB / elapsed, 1),
             "cpu_s_per_gib": round(cpu_s / (input_bytes / GIB), 2),
             "peak_rss_mib": round(hwm_kib / 1024, 1),
+            "input_bytes": input_bytes,
             "delivered": int(count),
             "exit_code": exit_code,
             "shutdown_s": round(shutdown_s, 2),
             "threads": threads,
         }
+        if message_bytes:
+            result["message_bytes"] = message_bytes
+            result["msg_mib_per_s"] = round(message_bytes / MIB / elapsed, 1)
+            result["cpu_s_per_gib_msg"] = round(cpu_s / (message_bytes / GIB), 2)
         if kafka is not None:
             result["receiver_cpu_s"] = round(rx_cpu_s, 3)  # the mock cluster's CPU
         if receiver is not None:
@@ -790,6 +915,25 @@ def generate_input(args, directory):
     return path, args.lines, path.stat().st_size
 
 
+def generate_container_input(args, directory, kind, plain_path):
+    """The input as `kind` (docker | cri) records: loggen's --format (the same lines as the plain
+    input, with --long-ratio of them long and split), or with --input a conversion of that file.
+    Returns (path, records, file_bytes, message_bytes)."""
+    path = Path(directory) / ("input.%s.log" % kind)
+    if args.input:
+        records, message_bytes = convert_to_container(plain_path, kind, path)
+        return path, records, path.stat().st_size, message_bytes
+    cmd = [str(args.loggen), "--lines", str(args.lines), "--out", str(path), "--seed", str(args.seed),
+           "--format", kind, "--long-ratio", repr(args.long_ratio)]
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    print(out.strip(), file=sys.stderr)
+    fields = dict(part.split("=", 1) for part in out.split() if "=" in part)
+    try:
+        return path, int(fields["records"]), path.stat().st_size, int(fields["message_bytes"])
+    except KeyError:
+        raise BenchError("%s does not know --format %s (rebuild loggen): it printed %r" % (args.loggen, kind, out))
+
+
 def meets(value, target):
     op, bound = target
     return value >= bound if op == ">=" else value <= bound
@@ -804,11 +948,17 @@ def summarize(scenario, runs, lines, input_bytes):
     keys = ["lines_per_s", "mib_per_s", "cpu_s_per_gib", "peak_rss_mib", "elapsed_s", "cpu_s"]
     if runs and all("receiver_cpu_s" in r for r in runs):
         keys.append("receiver_cpu_s")
+    if runs and all("cpu_s_per_gib_msg" in r for r in runs):
+        keys += ["msg_mib_per_s", "cpu_s_per_gib_msg"]
     summary = {"scenario": scenario, "title": SCENARIOS[scenario]["title"], "lines": lines,
                "input_bytes": input_bytes, "runs": len(runs)}
     for key in keys:
         summary[key] = round(statistics.median(r[key] for r in runs), 3)
     summary["lines_per_s"] = round(summary["lines_per_s"])
+    if runs and "message_bytes" in runs[0]:
+        summary["message_bytes"] = runs[0]["message_bytes"]
+    if runs and "input_bytes" in runs[0]:
+        summary["input_bytes"] = runs[0]["input_bytes"]  # the scenario's own input (container records)
     summary["per_run"] = runs
     target = TARGETS.get(scenario, {})
     summary["targets"] = target
@@ -886,6 +1036,21 @@ def thread_lines(summaries):
     return lines
 
 
+def message_lines(summaries):
+    """For the scenarios that know their message bytes (the container ones, and null for
+    reference): the input's bytes against the messages' and the figures per GiB of messages."""
+    lines = []
+    for s in summaries:
+        if "error" in s or "cpu_s_per_gib_msg" not in s:
+            continue
+        lines.append("%s: %.1f MiB of input for %.1f MiB of messages (x%.3f); per GiB of message bytes %.2f CPU-s,"
+                     " %.1f MiB/s of messages (per GiB of input %.2f CPU-s, %.1f MiB/s)"
+                     % (s["scenario"], s["input_bytes"] / MIB, s["message_bytes"] / MIB,
+                        s["input_bytes"] / s["message_bytes"], s["cpu_s_per_gib_msg"], s["msg_mib_per_s"],
+                        s["cpu_s_per_gib"], s["mib_per_s"]))
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -898,7 +1063,12 @@ def main(argv=None):
                         help="the kafka-mock test peer (the kafka scenarios' cluster)")
     parser.add_argument("--lines", type=int, default=2_000_000, help="input lines (default 2,000,000)")
     parser.add_argument("--seed", type=int, default=1, help="loggen seed")
-    parser.add_argument("--input", help="use this existing file instead of generating one")
+    parser.add_argument("--input", help="use this existing file instead of generating one (the container"
+                                         " scenarios get it converted to their records)")
+    parser.add_argument("--long-ratio", type=float, default=0.0,
+                        help="container scenarios: fraction of the lines made 20-48 KiB long, which the"
+                             " records split into 16 KiB parts (loggen --long-ratio; default 0: the same"
+                             " lines as the plain input)")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario; the median is reported")
     parser.add_argument("--scenarios", default=None,
                         help="comma-separated, from: " + ", ".join(SCENARIOS) + " (default: all; the http"
@@ -958,6 +1128,14 @@ def main(argv=None):
         input_path, lines, input_bytes = generate_input(args, input_dir)
         print("input: %s, %d lines, %.1f MiB (%.1f bytes/line)" % (input_path, lines, input_bytes / MIB,
                                                                    input_bytes / max(lines, 1)), file=sys.stderr)
+        # scenario input: (path, lines, file bytes, message bytes or None)
+        inputs = {"plain": (input_path, lines, input_bytes, input_bytes - lines)}
+        for kind in sorted({SCENARIOS[s]["container"] for s in scenarios if "container" in SCENARIOS[s]}):
+            path, records, size, message_bytes = generate_container_input(args, input_dir, kind, input_path)
+            inputs[kind] = (path, lines, size, message_bytes)
+            print("input %s: %s, %d records for %d lines, %.1f MiB (%.1f bytes/line), messages %.1f MiB"
+                  % (kind, path, records, lines, size / MIB, size / max(lines, 1), message_bytes / MIB),
+                  file=sys.stderr)
         # Interleaved: round i runs every scenario once, so drift reaches all of them alike.
         runs = {s: [] for s in scenarios}
         errors = {}
@@ -965,8 +1143,12 @@ def main(argv=None):
             for scenario in scenarios:
                 if scenario in errors:
                     continue
+                spec = SCENARIOS[scenario]
+                s_path, s_lines, s_bytes, s_message_bytes = inputs[spec.get("container", "plain")]
+                if "container" not in spec and scenario != "null":
+                    s_message_bytes = None  # printed for the container scenarios and their reference
                 try:
-                    r = run_once(args, scenario, input_path, lines, input_bytes)
+                    r = run_once(args, scenario, s_path, s_lines, s_bytes, s_message_bytes)
                 except BenchError as e:
                     print("%s failed: %s" % (scenario, e), file=sys.stderr)
                     errors[scenario] = str(e)
@@ -983,7 +1165,8 @@ def main(argv=None):
                 summary = {"scenario": scenario, "title": SCENARIOS[scenario]["title"],
                            "error": errors[scenario], "per_run": runs[scenario]}
             else:
-                summary = summarize(scenario, runs[scenario], lines, input_bytes)
+                summary = summarize(scenario, runs[scenario], lines,
+                                    inputs[SCENARIOS[scenario].get("container", "plain")][2])
             own = [o.split(":", 1)[1] for o in args.set or [] if parse_override(o)[0] == scenario]
             if own:  # the title says what this scenario's own --set changed
                 summary["title"] += " [%s]" % ", ".join(own)
@@ -1007,6 +1190,8 @@ def main(argv=None):
         print(line)
     for line in thread_lines(summaries):
         print(line)
+    for line in message_lines(summaries):
+        print(line)
     if ratios or summaries:
         print()
     json_lines = [json.dumps(s, sort_keys=True) for s in summaries]
@@ -1029,11 +1214,21 @@ _FAKE_AGENT = r'''#!/usr/bin/env python3
 # A stand-in for log-capturer: reads its config crudely, "delivers" the input's lines over ~0.3 s
 # on /metrics (~0.45 s with the disk buffer on), exits 0 on SIGTERM. With the http sink it really
 # POSTs the lines as NDJSON (gzip unless compression is none) to the url, 1000 lines a request, and
-# counts a request's lines as sent when the answer is 200.
-import gzip, http.server, re, signal, sys, threading, time, urllib.request
+# counts a request's lines as sent when the answer is 200. With container_monitor on it reads the
+# one container log under docker_root or cri_include (one record a line) and reports the lines
+# captured with source_type docker or cri.
+import glob, gzip, http.server, json, re, signal, sys, threading, time, urllib.request
 cfg = open(sys.argv[sys.argv.index("--config") + 1]).read()
 port = int(re.search(r"\n  port: (\d+)", cfg).group(1))
-path = re.search(r'include: \["(.*?)"\]', cfg).group(1)
+container = re.search(r'\ncontainer_monitor:\n  enabled: true\n  docker_root: "(.*?)"\n  docker_socket: ""\n'
+                      r'  cri_include: (\[.*?\])\n', cfg)
+if container:
+    cri = json.loads(container.group(2))
+    source_type = "cri" if cri else "docker"
+    (path,) = glob.glob(cri[0] if cri else container.group(1) + "/*/*-json.log")
+else:
+    source_type = "file"
+    path = re.search(r'include: \["(.*?)"\]', cfg).group(1)
 http_sink = re.search(r'\n  http:\n    enabled: true\n    url: "(.*?)"\n    compression: "(\w+)"', cfg)
 sink = "http" if http_sink else "local_file" if re.search(r"local_file:\n    enabled: true", cfg) else "null"
 buffered = re.search(r"\ndisk_buffer:\n  enabled: true", cfg) is not None
@@ -1068,7 +1263,10 @@ class H(http.server.BaseHTTPRequestHandler):
         n = delivered()
         body = ("# HELP log_capturer_logs_sent_total Lines sent.\n# TYPE log_capturer_logs_sent_total counter\n"
                 'log_capturer_logs_sent_total{sink="%s",status="success"} %d\n'
-                'log_capturer_logs_sent_total{sink="%s",status="failed"} 0\n' % (sink, n, sink)).encode()
+                'log_capturer_logs_sent_total{sink="%s",status="failed"} 0\n'
+                'log_capturer_logs_captured_total{source="x",source_type="%s"} %d\n'
+                'log_capturer_container_malformed_records_total{format="docker",source="x"} 0\n'
+                % (sink, n, sink, source_type, n)).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
         self.send_header("Content-Length", str(len(body)))
@@ -1203,6 +1401,27 @@ def self_test(loggen):
     except ValueError:
         pass
     check("thread cpu self", thread_cpu(os.getpid())[0][1] >= 0, True)
+    cfg = build_config("/in.log", "/w", 1, "docker_null")
+    check("docker file_monitor off", cfg["file_monitor"], {"enabled": False})
+    check("docker container_monitor", cfg["container_monitor"],
+          {"enabled": True, "docker_root": "/w/docker", "docker_socket": "", "cri_include": [],
+           "read_from": "beginning", "labels": {"job": "bench"}})
+    check("docker sink", cfg["sinks"]["null"], {"enabled": True})
+    check("cri include", build_config("/in.log", "/w", 1, "cri_null")["container_monitor"]["cri_include"],
+          ["/w/pods/*/*/*.log"])
+    check("plain container_monitor off", build_config("/in.log", "/w", 1, "null")["container_monitor"],
+          {"enabled": False})
+    ok_samples = parse_prometheus('log_capturer_logs_captured_total{source="c",source_type="cri"} 10\n'
+                                  'log_capturer_container_malformed_records_total{format="cri",source="c"} 0\n')
+    check_container_metrics(ok_samples, "cri", 10)
+    for name, text in (("malformed", 'log_capturer_logs_captured_total{source="c",source_type="cri"} 10\n'
+                                     'log_capturer_container_malformed_records_total{format="cri",source="c"} 1\n'),
+                       ("wrong source type", 'log_capturer_logs_captured_total{source="c",source_type="file"} 10\n')):
+        try:
+            check_container_metrics(parse_prometheus(text), "cri", 10)
+            failures.append("container metrics check passed with %s" % name)
+        except BenchError:
+            pass
 
     runs = [{"lines_per_s": v, "mib_per_s": v / 10, "cpu_s_per_gib": v / 100, "peak_rss_mib": 50.0,
              "elapsed_s": 1.0, "cpu_s": 1.0} for v in (300.0, 100.0, 200.0)]
@@ -1247,6 +1466,29 @@ def self_test(loggen):
         fake_rx.chmod(0o755)
         data = tmp / "input.log"
         data.write_bytes(b"".join(b"line seq=%010d\n" % i for i in range(5000)))
+        special = tmp / "special.log"
+        special.write_bytes(b'a "q" <b> & \\ \t end\nsecond\n')
+        for kind in ("docker", "cri"):
+            converted = tmp / ("special.%s" % kind)
+            check("convert %s" % kind, convert_to_container(special, kind, converted), (2, 25))
+            first = converted.read_bytes().split(b"\n")[0]
+            if kind == "docker":
+                record = json.loads(first)
+                check("docker record", (record["log"], record["stream"], record["time"]),
+                      ('a "q" <b> & \\ \t end\n', "stdout", "2026-01-01T00:00:00.000001000Z"))
+                check("docker escapes <>&", b"\\u003cb\\u003e \\u0026" in first, True)
+            else:
+                check("cri line", first, b'2026-01-01T00:00:00.000001000Z stdout F a "q" <b> & \\ \t end')
+            layout = tmp / ("layout-" + kind)
+            log = container_layout(layout, kind, converted)
+            pattern = (layout / "docker" / "*" / "*-json.log") if kind == "docker" else \
+                (layout / "pods" / "*" / "*" / "*.log")
+            check("layout %s glob" % kind, [Path(p) for p in glob.glob(str(pattern))], [log])
+            check("layout %s same bytes" % kind, log.read_bytes(), converted.read_bytes())
+        config_v2 = json.loads((tmp / "layout-docker" / "docker" / BENCH_CONTAINER_ID / "config.v2.json").read_text())
+        check("config.v2.json", (config_v2["ID"], config_v2["Name"], config_v2["State"]["Running"]),
+              (BENCH_CONTAINER_ID, "/loggen-1", True))
+        check("pod dir layout", len(BENCH_POD_DIR.split("_")), 3)
         out = tmp / "results.jsonl"
         common = ["--binary", str(fake), "--input", str(data), "--workdir", str(tmp), "--stall-timeout", "20",
                   "--kafka-mock", str(tmp / "no-kafka-mock"),
@@ -1265,6 +1507,9 @@ def self_test(loggen):
         check("fake run override in title", "| file -> http, buffer on [disk_buffer.sync_interval=10ms] | 2 |" in text,
               True)
         check("fake run ratio line", "disk buffer on / off (http_buffer / http): throughput x" in text, True)
+        check("fake run docker row", "| docker json-file -> null | 2 |" in text, True)
+        check("fake run message line", re.search(r"^docker_null: [\d.]+ MiB of input for [\d.]+ MiB of messages",
+                                                  text, re.M) is not None, True)
         order = re.findall(r"^(\w+) run (\d)/2:", text, re.M)
         check("interleaved", order, [(s, str(i)) for i in (1, 2) for s in fake_scenarios])
         if rc != 0:
@@ -1278,6 +1523,9 @@ def self_test(loggen):
                           True)
                     continue
                 check("fake %s delivered" % r["scenario"], r["per_run"][0]["delivered"], 5000)
+                if "container" in SCENARIOS[r["scenario"]]:
+                    check("fake %s message bytes" % r["scenario"], r["message_bytes"], 5000 * 19)
+                    check("fake %s input bytes" % r["scenario"], r["input_bytes"] > 5000 * 20, True)
                 check("fake %s clean exit" % r["scenario"], r["per_run"][0]["exit_code"], 0)
                 check("fake %s figures positive" % r["scenario"],
                       all(r[k] > 0 for k in ("lines_per_s", "mib_per_s", "peak_rss_mib", "elapsed_s")), True)
@@ -1323,6 +1571,34 @@ def self_test(loggen):
             subprocess.run([str(loggen), "--lines", "1000", "--out", str(gen)], check=True, stdout=subprocess.DEVNULL)
             seqs = [int(m) for m in _SEQ_RE.findall(gen.read_bytes())]
             check("loggen sequence", seqs, list(range(1000)))
+            # docker and cri: the same lines, some long ones split into 16 KiB parts
+            plain_long = tmp / "gen-long.log"
+            subprocess.run([str(loggen), "--lines", "1000", "--out", str(plain_long), "--long-ratio", "0.02"],
+                           check=True, stdout=subprocess.DEVNULL)
+            want = plain_long.read_bytes().split(b"\n")[:-1]
+            for kind in ("docker", "cri"):
+                out_path = tmp / ("gen.%s" % kind)
+                summary = subprocess.run([str(loggen), "--lines", "1000", "--out", str(out_path), "--format", kind,
+                                          "--long-ratio", "0.02"], check=True, stdout=subprocess.PIPE, text=True).stdout
+                fields = dict(part.split("=", 1) for part in summary.split() if "=" in part)
+                joined, held, records = [], {}, 0
+                for raw in out_path.read_bytes().split(b"\n")[:-1]:
+                    records += 1
+                    if kind == "docker":
+                        record = json.loads(raw)
+                        text, stream = record["log"].encode(), record["stream"]
+                        last = text.endswith(b"\n")
+                        text = text[:-1] if last else text
+                    else:
+                        _, stream, tag, text = raw.split(b" ", 3)
+                        last = tag == b"F"
+                    held[stream] = held.get(stream, b"") + text
+                    if last:
+                        joined.append(held.pop(stream))
+                check("loggen %s lines" % kind, joined == want, True)
+                check("loggen %s records" % kind, (int(fields["records"]), int(fields["message_bytes"])),
+                      (records, sum(len(w) for w in want)))
+                check("loggen %s has parts" % kind, records > 1000, True)
         else:
             print("self-test: %s not built, loggen check skipped" % loggen, file=sys.stderr)
 

@@ -179,6 +179,7 @@ void AppendEventJson(const EventBatch& batch, const Event& e, TimestampFormatter
   }
   if (e.flags & kFlagTruncated) w.Literal(",\"truncated\":true");
   if (e.flags & kFlagPartial) w.Literal(",\"partial\":true");
+  if (e.flags & kFlagMalformed) w.Literal(",\"malformed\":true");
   w.Literal("}\n");
 }
 

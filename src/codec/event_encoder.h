@@ -6,13 +6,13 @@
 //   {"timestamp":"2026-11-23T10:00:00.123456789Z","message":"...","source_type":"file",
 //    "source_id":"/var/log/app.log","labels":{"job":"varlogs"}
 //    [,"level":"error"][,"fields":{...}][,"trace_id":"<32 hex>","span_id":"<16 hex>"]
-//    [,"truncated":true][,"partial":true]}
+//    [,"truncated":true][,"partial":true][,"malformed":true]}
 //   - timestamp: Event::timestamp() (source time, else read time), RFC 3339 UTC, 9 fraction digits.
 //   - labels: the source's labels merged with the event's attribute labels (the event's value wins
 //     for an equal key), sorted by key; always present, {} when there are none.
 //   - level: only when known. fields: EventAttributes::fields_json inserted as it is (the producer
 //     guarantees it is one JSON object), only when non-empty. trace_id/span_id: lowercase hex,
-//     only when the trace context is valid. truncated/partial: only when the flag is set.
+//     only when the trace context is valid. truncated/partial/malformed: only when the flag is set.
 //   - Strings are escaped by AppendJsonEscaped: invalid UTF-8 in a message (or label) becomes
 //     U+FFFD in JSON output, so every line is valid JSON and valid UTF-8.
 //

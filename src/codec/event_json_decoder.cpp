@@ -243,11 +243,11 @@ Status EventJsonDecoder::Impl::ReadKey(std::string_view key, od::value& value, o
     if (auto error = value.get_string().get(text)) return InvalidJson(error);
     const bool ok = key == "trace_id" ? ParseHex(text, &p.trace.trace_id) : ParseHex(text, &p.trace.span_id);
     if (!ok) return WrongType(key, key == "trace_id" ? "32 hex digits" : "16 hex digits");
-  } else if (key == "truncated" || key == "partial") {
+  } else if (key == "truncated" || key == "partial" || key == "malformed") {
     bool flag;
     if (type != od::json_type::boolean) return WrongType(key, "true or false");
     if (auto error = value.get_bool().get(flag)) return InvalidJson(error);
-    const uint8_t bit = key == "truncated" ? kFlagTruncated : kFlagPartial;
+    const uint8_t bit = key == "truncated" ? kFlagTruncated : key == "partial" ? kFlagPartial : kFlagMalformed;
     p.flags = static_cast<uint8_t>(flag ? (p.flags | bit) : (p.flags & ~bit));
   }
   return Status::Ok();

@@ -11,7 +11,7 @@
 //   level        string (ParseLevel; unknown names give Level::kUnknown)
 //   fields       object, validated and kept as its raw JSON text -> EventAttributes::fields_json
 //   trace_id, span_id  32 / 16 hex digits     -> Event::trace (sampled is not in the JSON form)
-//   truncated, partial booleans               -> kFlagTruncated, kFlagPartial
+//   truncated, partial, malformed booleans    -> kFlagTruncated, kFlagPartial, kFlagMalformed
 // Optional keys may also be null (= absent). Event::read_time is the wall clock at the decode call.
 // Decoding then encoding with AppendEventJson gives back the same line, byte for byte.
 //

@@ -77,6 +77,13 @@ struct ContainerMonitorConfig {
   StringList exclude_names;
   StringMap include_labels;
   StringMap exclude_labels;
+  bool include_stdout = true;
+  bool include_stderr = true;
+  StringMap labels;                                          // static labels on every event
+  std::string read_from = "beginning";                       // beginning | end: logs present at the first start
+  uint64_t max_line_size = 1 * kMiB;                          // a joined line longer than this is truncated
+  Duration partial_line_timeout = std::chrono::seconds(5);   // emit an unfinished joined line after idle
+  Duration scan_interval = std::chrono::seconds(2);          // glob re-evaluation for new containers
 
   bool operator==(const ContainerMonitorConfig&) const = default;
 };

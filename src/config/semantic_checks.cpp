@@ -18,16 +18,29 @@ bool AnyInvalid(const LoadContext& ctx, std::initializer_list<std::string_view> 
   return false;
 }
 
-void CheckUnavailableComponents(const Config& config, LoadContext& ctx) {
-  const std::array<Component, 1> unavailable = {{
-      {"container_monitor", config.container_monitor.enabled},
-  }};
-  for (const Component& component : unavailable) {
-    if (!component.enabled) continue;
-    std::string name(component.name);
-    std::string enabled_key = name + ".enabled";
-    ctx.AddError(ctx.Locate({enabled_key, name}),
-                 name + " is not available in this build yet; set " + enabled_key + ": false");
+// sockaddr_un::sun_path on Linux holds 108 bytes, the terminating NUL included.
+constexpr size_t kMaxUnixSocketPath = 108;
+
+void CheckContainerMonitor(const Config& config, LoadContext& ctx) {
+  const ContainerMonitorConfig& c = config.container_monitor;
+  if (!c.enabled) return;
+  const std::string& socket = c.docker_socket;
+  if (!socket.empty() && !ctx.IsInvalid("container_monitor.docker_socket")) {
+    const bool unix_url = socket.rfind("unix://", 0) == 0 && socket.size() > 7 && socket[7] == '/';
+    const size_t path_length = unix_url ? socket.size() - 7 : socket.size();
+    if (!unix_url && socket[0] != '/') {
+      ctx.AddError(ctx.Locate({"container_monitor.docker_socket"}),
+                   "container_monitor.docker_socket must be a unix socket (unix:///var/run/docker.sock or an "
+                   "absolute path), or empty to read metadata from config.v2.json only; got \"" + socket + "\"");
+    } else if (path_length >= kMaxUnixSocketPath) {
+      ctx.AddError(ctx.Locate({"container_monitor.docker_socket"}),
+                   "container_monitor.docker_socket: a unix socket path must be shorter than " +
+                       std::to_string(kMaxUnixSocketPath) + " bytes; got " + std::to_string(path_length));
+    }
+  }
+  if (!c.include_stdout && !c.include_stderr) {
+    ctx.AddError(ctx.Locate({"container_monitor.include_stderr", "container_monitor.include_stdout", "container_monitor"}),
+                 "container_monitor captures nothing with include_stdout and include_stderr both false");
   }
 }
 
@@ -39,7 +52,7 @@ void CheckSourcesEnabled(const Config& config, LoadContext& ctx) {
   }
   ctx.AddError(ctx.Locate({"file_monitor.enabled", "file_monitor", "container_monitor.enabled", "kafka_input.enabled"}),
                "no source is enabled: set file_monitor.enabled: true and list the files in file_monitor.include "
-               "(or enable kafka_input)");
+               "(or enable container_monitor or kafka_input)");
 }
 
 void CheckSinksEnabled(const Config& config, LoadContext& ctx) {
@@ -96,7 +109,7 @@ void CheckMetricsPath(const Config& config, LoadContext& ctx) {
 
 void CheckSemantics(const Config& config, LoadContext& ctx) {
   if (ctx.IsInvalid("")) return;  // the document is not even a map: nothing else is meaningful
-  CheckUnavailableComponents(config, ctx);
+  CheckContainerMonitor(config, ctx);
   CheckSourcesEnabled(config, ctx);
   CheckSinksEnabled(config, ctx);
   CheckFileMonitor(config, ctx);

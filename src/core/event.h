@@ -25,6 +25,8 @@ enum EventFlag : uint8_t {
   kFlagTruncated = 1 << 0,    // longer than max_line_size: the rest of the line was discarded
   kFlagPartial = 1 << 1,      // the source ended without a newline (file deleted, or idle timeout)
   kFlagInvalidUtf8 = 1 << 2,  // set by encoders that had to replace bytes; informational
+  kFlagMalformed = 1 << 3,    // a record of a log format (Docker json-file, CRI) that did not decode:
+                              // the message is the raw line as read, passed on rather than dropped
 };
 
 // W3C trace context of the log, when a source or processor knows it (tracing plugs in later).

@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 
+#include "sources/container/container_source.h"
 #include "sources/file/file_source.h"
 #include "sources/kafka/kafka_source.h"
 
@@ -22,6 +23,11 @@ const std::vector<SourceRegistration>& Registrations() {
        [](const Config& c) {
          return std::make_unique<FileSource>("file_monitor", c.file_monitor, c.PositionsDirectory(),
                                              c.positions.flush_interval);
+       }},
+      {"container_monitor", [](const Config& c) { return c.container_monitor.enabled; },
+       [](const Config& c) {
+         return std::make_unique<ContainerSource>("container_monitor", c.container_monitor, c.PositionsDirectory(),
+                                                  c.positions.flush_interval);
        }},
       {"kafka_input", [](const Config& c) { return c.kafka_input.enabled; },
        [](const Config& c) { return std::make_unique<KafkaSource>("kafka_input", c.kafka_input); }},

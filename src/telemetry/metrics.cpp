@@ -49,6 +49,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   kafka_lag_ = &BuildGauge().Name("log_capturer_kafka_consumer_lag_messages").Help("Messages behind the end of the assigned partitions (consumer only).").Register(r);
   kafka_decode_errors_ = &BuildCounter().Name("log_capturer_kafka_input_decode_errors_total").Help("Kafka messages that were not event JSON, passed on as raw lines.").Register(r);
   kafka_rebalances_ = &BuildCounter().Name("log_capturer_kafka_input_rebalances_total").Help("Consumer group rebalances (assignments and revocations) seen.").Register(r);
+  container_malformed_ = &BuildCounter().Name("log_capturer_container_malformed_records_total").Help("Container log records that did not decode, passed on as raw lines flagged malformed.").Register(r);
+  containers_skipped_ = &BuildCounter().Name("log_capturer_container_files_skipped_total").Help("Container log files not read: filtered out, the agent's own, or not a known layout.").Register(r);
   buffer_disk_bytes_ = &BuildGauge().Name("log_capturer_buffer_disk_bytes").Help("Bytes of all disk buffer segments.").Register(r).Add({});
   buffer_corrupt_records_ = &BuildCounter().Name("log_capturer_buffer_corrupt_records_total").Help("Disk buffer records skipped for a bad checksum or framing.").Register(r).Add({});
   buffer_write_errors_ = &BuildCounter().Name("log_capturer_buffer_write_errors_total").Help("Disk buffer appends that failed (disk full, I/O error) and were retried.").Register(r).Add({});
@@ -112,6 +114,13 @@ prometheus::Counter& Metrics::KafkaInputDecodeErrors(std::string_view source) {
 }
 prometheus::Counter& Metrics::KafkaInputRebalances(std::string_view source) {
   return kafka_rebalances_->Add({{"source", S(source)}});
+}
+
+prometheus::Counter& Metrics::ContainerMalformedRecords(std::string_view source, std::string_view format) {
+  return container_malformed_->Add({{"source", S(source)}, {"format", S(format)}});
+}
+prometheus::Counter& Metrics::ContainerFilesSkipped(std::string_view source, std::string_view reason) {
+  return containers_skipped_->Add({{"source", S(source)}, {"reason", S(reason)}});
 }
 
 std::string Metrics::Serialize() const {

@@ -90,6 +90,12 @@ class Metrics {
   prometheus::Counter& KafkaInputDecodeErrors(std::string_view source);
   // log_capturer_kafka_input_rebalances_total{source}: consumer group assignments and revocations
   prometheus::Counter& KafkaInputRebalances(std::string_view source);
+  // log_capturer_container_malformed_records_total{source, format}: container log records (format
+  // docker | cri) that did not decode, passed on as raw lines flagged malformed
+  prometheus::Counter& ContainerMalformedRecords(std::string_view source, std::string_view format);
+  // log_capturer_container_files_skipped_total{source, reason}: container log files not read (reason
+  // filtered | self | unknown_layout)
+  prometheus::Counter& ContainerFilesSkipped(std::string_view source, std::string_view reason);
   // log_capturer_buffer_disk_bytes: bytes of every segment of the disk buffer
   prometheus::Gauge& BufferDiskBytes() { return *buffer_disk_bytes_; }
   // log_capturer_buffer_corrupt_records_total: records skipped because their checksum or framing was bad
@@ -129,6 +135,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* kafka_lag_;
   prometheus::Family<prometheus::Counter>* kafka_decode_errors_;
   prometheus::Family<prometheus::Counter>* kafka_rebalances_;
+  prometheus::Family<prometheus::Counter>* container_malformed_;
+  prometheus::Family<prometheus::Counter>* containers_skipped_;
   prometheus::Gauge* buffer_disk_bytes_;
   prometheus::Counter* buffer_corrupt_records_;
   prometheus::Counter* buffer_write_errors_;

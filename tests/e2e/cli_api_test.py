@@ -67,7 +67,7 @@ def test_validate_checks_component_settings_with_locations(binary, workdir):
 def test_validate_accepts_the_examples(binary, workdir):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     names = sorted(n for n in os.listdir(os.path.join(root, "examples")) if n.endswith(".yaml"))
-    check({"quickstart.yaml", "loki.yaml", "kafka-agent.yaml", "kafka-aggregator.yaml"} <= set(names), f"examples: {names}")
+    check({"quickstart.yaml", "loki.yaml", "kafka-agent.yaml", "kafka-aggregator.yaml", "containers.yaml"} <= set(names), f"examples: {names}")
     for name in names:
         r = run(binary, "validate", os.path.join(root, "examples", name))
         check(r.returncode == 0, f"{name}: exit {r.returncode}: {r.stderr}")

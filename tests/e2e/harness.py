@@ -75,8 +75,11 @@ def yaml_scalar(v):
 class Agent:
     """One agent process with its own temp directory, config and HTTP port."""
 
-    def __init__(self, binary, workdir, include, sinks=None, extra=None):
+    def __init__(self, binary, workdir, include, sinks=None, extra=None, command_prefix=None):
         self.binary = binary
+        # Optional argv put before the binary, e.g. ["unshare", "--uts", "sh", "-c", 'exec "$0" "$@"']:
+        # it must end by exec'ing the binary, so that the process started is the agent itself.
+        self.command_prefix = list(command_prefix or [])
         self.workdir = workdir
         self.port = free_port()
         self.output_dir = os.path.join(workdir, "out")
@@ -121,8 +124,8 @@ class Agent:
     def start(self, wait_ready=True):
         self.stderr = open(self.stderr_path, "ab")
         self.stdout = open(self.stdout_path, "ab")
-        self.proc = subprocess.Popen([self.binary, "--config", self.config_path], stdout=self.stdout,
-                                     stderr=self.stderr, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(self.command_prefix + [self.binary, "--config", self.config_path],
+                                     stdout=self.stdout, stderr=self.stderr, stdin=subprocess.DEVNULL)
         if wait_ready:
             wait_until(lambda: self.proc.poll() is not None or self.get("/ready")[0] == 200, 30,
                        "the agent to become ready")

@@ -43,9 +43,17 @@ TailOptions MakeTailOptions(const FileMonitorConfig& c) {
 
 FileSource::FileSource(std::string name, FileMonitorConfig config, std::string positions_directory,
                        Duration positions_flush_interval)
+    : FileSource(std::move(name), std::move(config), std::move(positions_directory), PositionsStore::kFileName,
+                 positions_flush_interval, nullptr) {}
+
+FileSource::FileSource(std::string name, FileMonitorConfig config, std::string positions_directory,
+                       std::string positions_file, Duration positions_flush_interval,
+                       std::shared_ptr<TailProfile> profile)
     : name_(std::move(name)),
       config_(std::move(config)),
       positions_directory_(std::move(positions_directory)),
+      positions_file_(std::move(positions_file)),
+      profile_(std::move(profile)),
       flush_interval_(AtLeast(ToNanos(positions_flush_interval), 10 * kNanosPerMilli)),
       poll_interval_(AtLeast(ToNanos(config_.poll_interval), 10 * kNanosPerMilli)),
       scan_interval_(AtLeast(ToNanos(config_.scan_interval), 10 * kNanosPerMilli)),
@@ -91,7 +99,7 @@ Status FileSource::Start(const SourceContext& context) {
   watcher_ = std::make_unique<InotifyWatcher>();
 
   if (!positions_directory_.empty()) {
-    store_ = std::make_unique<PositionsStore>(positions_directory_);
+    store_ = std::make_unique<PositionsStore>(positions_directory_, positions_file_);
     std::vector<PositionEntry> entries;
     load_result_ = store_->Load(&entries);
     for (auto& e : entries) saved_[e.identity.key] = std::move(e);
@@ -120,6 +128,14 @@ void FileSource::Stop() {
     // The loop still sees stop_ at its next wake-up (at most one poll interval later).
   }
   thread_.join();
+}
+
+void FileSource::RequestRescan() {
+  rescan_asked_.store(true, std::memory_order_release);
+  const uint64_t one = 1;
+  if (wake_fd_ >= 0 && ::write(wake_fd_, &one, sizeof(one)) < 0) {
+    // Full or closed: the scan still comes at scan_interval.
+  }
 }
 
 Status FileSource::Finish() {
@@ -186,6 +202,13 @@ void FileSource::Run() {
     }
     const int rc = ::poll(fds, 2, timeout_ms);
     if (stop_.load(std::memory_order_acquire)) break;
+    if (rc > 0 && (fds[0].revents & POLLIN) != 0) {
+      uint64_t count;
+      if (::read(wake_fd_, &count, sizeof(count)) < 0) {
+        // EAGAIN: another wake-up already drained it.
+      }
+    }
+    if (rescan_asked_.exchange(false, std::memory_order_acq_rel)) rescan_requested_ = true;
     if (rc > 0 && (fds[1].revents & POLLIN) != 0) HandleInotify();
 
     Nanos now = MonotonicNowNanos();

@@ -22,6 +22,9 @@
 // created and renamed away between two scans is still found through the inotify rename event and
 // read in order between its neighbours.
 //
+// Profiles: a FileSource built with a TailProfile (the container source) asks it, for each file it
+// finds, whether and how to read it (tail_profile.h); without one, every file is plain lines.
+//
 // Lifecycle and threads: Start, Stop and Finish are called by one thread (the Agent's), in that
 // order. Stop wakes the loop and joins it; if the thread is blocked in BatchConsumer::Push under
 // backpressure, Stop returns once Push returns (the dispatcher unblocks it when shutting down).
@@ -46,6 +49,7 @@
 #include "sources/file/glob.h"
 #include "sources/file/inotify_watcher.h"
 #include "sources/file/positions_store.h"
+#include "sources/file/tail_profile.h"
 #include "sources/file/tailed_file.h"
 
 namespace prometheus {
@@ -61,6 +65,10 @@ class FileSource : public Source, private TailOutput {
   // SourceInfo::component. An empty positions_directory disables position persistence.
   FileSource(std::string name, FileMonitorConfig config, std::string positions_directory,
              Duration positions_flush_interval);
+  // A source whose files are what profile says (tail_profile.h); positions go to
+  // <positions_directory>/<positions_file>.
+  FileSource(std::string name, FileMonitorConfig config, std::string positions_directory, std::string positions_file,
+             Duration positions_flush_interval, std::shared_ptr<TailProfile> profile);
   ~FileSource() override;
 
   const std::string& name() const override { return name_; }
@@ -71,6 +79,9 @@ class FileSource : public Source, private TailOutput {
   // Saves the final positions. Calls Stop() first if needed. Closes the files.
   Status Finish() override;
   std::string StatsJson() const override;
+
+  // Asks for a glob scan soon (e.g. metadata a profile waited for has arrived). Any thread.
+  void RequestRescan();
 
   // For tests: the number of open files; safe from any thread.
   size_t OpenFilesForTest() const { return stats_.files_open.load(); }
@@ -134,6 +145,8 @@ class FileSource : public Source, private TailOutput {
   const std::string name_;
   const FileMonitorConfig config_;
   const std::string positions_directory_;
+  const std::string positions_file_;
+  const std::shared_ptr<TailProfile> profile_;
   const Nanos flush_interval_;
   const Nanos poll_interval_;
   const Nanos scan_interval_;
@@ -153,6 +166,7 @@ class FileSource : public Source, private TailOutput {
   int wake_fd_ = -1;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> rescan_asked_{false};
   bool started_ = false;
   bool finished_ = false;
   bool pipeline_closed_ = false;
@@ -168,6 +182,7 @@ class FileSource : public Source, private TailOutput {
   std::unordered_map<FileKey, PositionEntry, FileKeyHash> saved_;  // loaded, not yet matched to a file
   std::unordered_set<FileKey, FileKeyHash> first_scan_keys_;  // found by the first scan, not opened yet
   std::set<std::string> unreadable_;  // paths whose open failed (logged once)
+  std::unordered_set<FileKey, FileKeyHash> skipped_;  // files the profile said never to read
   // Renames seen by inotify from a matching path to a non-matching one, in order: a file created
   // and rotated away between two scans is still read (from, to).
   std::unordered_map<uint32_t, std::string> move_from_;  // cookie -> matching path it left

@@ -119,9 +119,12 @@ void FileSource::Scan(bool first) {
 
   // New files.
   for (const auto& [path, key] : found) {
-    if (by_key_.count(key) != 0) continue;
+    if (by_key_.count(key) != 0 || skipped_.count(key) != 0) continue;
     if (first) first_scan_keys_.insert(key);
     OpenFile(path, first || first_scan_keys_.count(key) != 0, nullptr);
+  }
+  for (auto it = skipped_.begin(); it != skipped_.end();) {
+    it = found_index.count(*it) != 0 ? std::next(it) : skipped_.erase(it);
   }
   if (!first) {
     for (auto it = saved_.begin(); it != saved_.end();) {
@@ -142,8 +145,9 @@ TailedFile* FileSource::OpenFile(const std::string& path, bool first_scan, const
     }
     return nullptr;
   }
+  const std::string& origin = rotated_entry ? rotated_entry->path : path;  // the path it was found at
   std::unique_ptr<TailedFile> owned;
-  Status s = TailedFile::Open(path, tail_options_, MakeSourceInfo(rotated_entry ? rotated_entry->path : path), &owned);
+  Status s = TailedFile::Open(path, tail_options_, profile_ ? nullptr : MakeSourceInfo(origin), &owned);
   if (!s.ok()) {
     if (s.code() == Status::Code::kIoError) CountReadError(path, s.message());
     return nullptr;
@@ -151,6 +155,12 @@ TailedFile* FileSource::OpenFile(const std::string& path, bool first_scan, const
   if (unreadable_.erase(path) != 0) spdlog::info("file source {}: {} is readable now", name_, path);
   const FileKey key = owned->identity().key;
   if (by_key_.count(key) != 0) return nullptr;  // renamed under us: known by its other path
+  if (profile_) {
+    FileAdmission admission = profile_->Admit(origin, rotated_entry != nullptr);
+    if (admission.verdict == FileAdmission::Verdict::kSkip) skipped_.insert(key);
+    if (admission.verdict != FileAdmission::Verdict::kOpen) return nullptr;
+    owned->Describe(std::move(admission.info), std::move(admission.decoder));
+  }
 
   const Nanos now = MonotonicNowNanos();
   uint64_t start = 0;

@@ -117,9 +117,9 @@ bool GetFingerprint(const rapidjson::Value& obj, uint64_t* out) {
 
 }  // namespace
 
-PositionsStore::PositionsStore(std::string directory)
+PositionsStore::PositionsStore(std::string directory, std::string file_name)
     : directory_(std::move(directory)),
-      path_(directory_ + "/" + kFileName),
+      path_(directory_ + "/" + file_name),
       temp_path_(path_ + ".tmp") {}
 
 std::string PositionsStore::Serialize(const std::vector<PositionEntry>& entries) {

@@ -1,4 +1,5 @@
-// PositionsStore: the file source's durable read positions (<directory>/positions.json).
+// PositionsStore: a file source's durable read positions (<directory>/positions.json, or another
+// file name: the container source keeps container_positions.json).
 //
 // Format (version 1), one JSON object, written with RapidJSON:
 //   {"version":1,"files":[{"path":"/var/log/app.log","dev":2049,"inode":1311,
@@ -53,7 +54,7 @@ class PositionsStore {
   static constexpr int kVersion = 1;
   static constexpr const char* kFileName = "positions.json";
 
-  explicit PositionsStore(std::string directory);
+  explicit PositionsStore(std::string directory, std::string file_name = kFileName);
 
   PositionsLoadResult Load(std::vector<PositionEntry>* entries);
   // Atomically replaces the positions file (creating the directory if needed).

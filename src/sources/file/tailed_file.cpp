@@ -60,6 +60,8 @@ TailedFile::~TailedFile() {
 void TailedFile::StartAt(uint64_t offset, uint64_t stream_id) {
   splitter_ = std::make_unique<LineSplitter>(options_.max_line_size, offset);
   tracker_ = std::make_shared<AckTracker>(stream_id, offset);
+  line_start_ = offset;
+  registered_end_ = offset;
   size_at_last_turn_ = size_;
   last_growth_ = MonotonicNowNanos();
   drained_since_rotation_ = true;
@@ -74,13 +76,26 @@ bool TailedFile::Refresh() {
   return true;
 }
 
+void TailedFile::BeginBatch() {
+  batch_.Reserve(std::min<size_t>(options_.max_batch_events, 64));
+  if (decoder_) {
+    for (const auto& source : decoder_->sources()) batch_.RetainSource(source);
+  } else {
+    batch_source_ = batch_.RetainSource(info_);
+  }
+  batch_truncated_ = 0;
+}
+
 void TailedFile::AddLine(const LineSplitter::Line& line, Nanos read_time) {
   if (closed_) return;
-  if (batch_.empty()) {
-    batch_.Reserve(std::min<size_t>(options_.max_batch_events, 64));
-    batch_source_ = batch_.RetainSource(info_);
-    batch_truncated_ = 0;
+  if (decoder_) {
+    const uint64_t start = line_start_;
+    line_start_ = line.end_offset;
+    batch_end_offset_ = line.end_offset;
+    decoder_->Decode(line, start, *this);
+    return;
   }
+  if (batch_.empty()) BeginBatch();
   batch_.RetainBlock(*line.block);
   Event e;
   e.message = line.text;
@@ -93,10 +108,70 @@ void TailedFile::AddLine(const LineSplitter::Line& line, Nanos read_time) {
   if ((line.flags & kFlagTruncated) != 0) ++batch_truncated_;
 }
 
+void TailedFile::Add(const DecodedEvent& decoded) {
+  if (batch_.empty()) BeginBatch();
+  Event e;
+  if (decoded.block != nullptr) {
+    batch_.RetainBlock(*decoded.block);
+    e.message = decoded.text;
+  } else {
+    e.message = CopyText(decoded.text);
+  }
+  e.source_time = decoded.source_time;
+  e.read_time = read_time_;
+  e.source = decoded.source;
+  e.flags = decoded.flags;
+  e.position = SourcePosition{tracker_->stream_id(), decoded.end_offset};
+  batch_.Add(e);
+  if ((decoded.flags & kFlagTruncated) != 0) ++batch_truncated_;
+}
+
+std::string_view TailedFile::CopyText(std::string_view text) {
+  if (text.empty()) return {};
+  if (!text_block_ || text_block_->capacity() - text_used_ < text.size()) {
+    if (text_block_) text_block_->set_size(text_used_);
+    text_block_ = ByteBlock::Create(std::max(text_block_size_, text.size()));
+    text_used_ = 0;
+    batch_.RetainBlock(text_block_);
+  }
+  char* dst = text_block_->data() + text_used_;
+  std::memcpy(dst, text.data(), text.size());
+  text_used_ += text.size();
+  batch_text_bytes_ += text.size();
+  return std::string_view(dst, text.size());
+}
+
+void TailedFile::FlushHeld() {
+  auto add = [this](const LineSplitter::Line& line) { AddLine(line, read_time_); };
+  splitter_->FlushPartial(add);
+  if (decoder_) decoder_->Flush(splitter_->next_read_offset(), *this);
+}
+
 bool TailedFile::FlushBatch(TailOutput& out) {
   if (closed_) return false;
+  uint64_t ack_end = batch_end_offset_;
+  if (decoder_) {
+    // Never past a line whose parts are held: a restart must read them again.
+    if (auto held = decoder_->held_start_offset(); held && *held < ack_end) ack_end = *held;
+    ack_end = std::max(ack_end, registered_end_);
+    if (text_block_) {
+      text_block_->set_size(text_used_);
+      text_block_.reset();  // shared with the batch now: the next batch writes a new block
+      text_block_size_ = std::clamp<size_t>(batch_text_bytes_ + batch_text_bytes_ / 8, 64 * 1024, 4 << 20);
+      batch_text_bytes_ = 0;
+    }
+    if (batch_.empty()) {
+      // Lines that made no event (held parts, filtered streams) still move the position.
+      if (ack_end > registered_end_) {
+        tracker_->Finalize(tracker_->Register(ack_end), DeliveryOutcome::kDropped);
+        registered_end_ = ack_end;
+      }
+      return true;
+    }
+  }
   if (batch_.empty()) return true;
-  batch_.AddAck(AckTracker::MakeToken(tracker_, batch_end_offset_));
+  batch_.AddAck(AckTracker::MakeToken(tracker_, ack_end));
+  registered_end_ = ack_end;
   const size_t truncated = batch_truncated_;
   batch_truncated_ = 0;
   EventBatch batch = std::move(batch_);
@@ -107,10 +182,14 @@ bool TailedFile::FlushBatch(TailOutput& out) {
 
 bool TailedFile::RestartAfterTruncation(TailOutput& out) {
   read_time_ = WallNowNanos();
-  splitter_->FlushPartial([this](const LineSplitter::Line& line) { AddLine(line, read_time_); });
+  FlushHeld();
   if (!FlushBatch(out)) return false;
   splitter_->Reset(0);
+  if (decoder_) decoder_->Reset();
   tracker_ = std::make_shared<AckTracker>(out.NewStreamId(), 0);
+  line_start_ = 0;
+  registered_end_ = 0;
+  batch_end_offset_ = 0;
   identity_.fingerprint_len = 0;
   identity_.fingerprint = EmptyFingerprint();
   UpdateFingerprint();
@@ -198,10 +277,10 @@ TailedFile::TurnResult TailedFile::ReadTurn(TailOutput& out) {
 }
 
 bool TailedFile::FlushPartialIfIdle(TailOutput& out, Nanos now, Nanos timeout) {
-  if (closed_ || !splitter_ || !splitter_->has_partial() || now - last_growth_ < timeout) return !closed_;
+  if (closed_ || !splitter_ || !has_partial() || now - last_growth_ < timeout) return !closed_;
   if (Refresh() && size_ > splitter_->next_read_offset()) return true;  // unread bytes may complete it
   read_time_ = WallNowNanos();
-  splitter_->FlushPartial([this](const LineSplitter::Line& line) { AddLine(line, read_time_); });
+  FlushHeld();
   return FlushBatch(out);
 }
 
@@ -209,7 +288,7 @@ bool TailedFile::Release(TailOutput& out) {
   bool ok = !closed_;
   if (ok && splitter_) {
     read_time_ = WallNowNanos();
-    splitter_->FlushPartial([this](const LineSplitter::Line& line) { AddLine(line, read_time_); });
+    FlushHeld();
     ok = FlushBatch(out);
   }
   if (fd_ >= 0) {

@@ -4,6 +4,13 @@
 // and builds the batches of its lines (one AckToken per batch, events of this file only). It does
 // not decide about rotation: the FileSource does, and tells it through MarkRotated()/MarkMoved().
 //
+// Lines and events: without a LineDecoder every line is one event, its message a view into the
+// splitter's block. With one (container logs), the decoder makes the events; text it does not
+// point into a line's block is copied into a block of the batch's own. A batch's AckToken then
+// covers the lines decoded so far, except a line the decoder still holds parts of (its
+// held_start_offset), and lines that produced no event (parts, filtered streams) still move the
+// position: they are registered with the tracker as dropped.
+//
 // States:
 //   kActive   the file is at a path that matches the include globs; it is read as it grows.
 //   kRotated  its path is gone or names another file now (rename rotation, deletion): it is read
@@ -28,6 +35,7 @@
 #include "core/status.h"
 #include "sources/common/ack_tracker.h"
 #include "sources/file/file_identity.h"
+#include "sources/file/line_decoder.h"
 #include "sources/file/line_splitter.h"
 #include "sources/file/positions_store.h"
 
@@ -51,7 +59,7 @@ class TailOutput {
   virtual uint64_t NewStreamId() = 0;
 };
 
-class TailedFile {
+class TailedFile : private DecodedEventSink {
  public:
   enum class State { kActive, kRotated };
 
@@ -72,6 +80,13 @@ class TailedFile {
   ~TailedFile();
   TailedFile(const TailedFile&) = delete;
   TailedFile& operator=(const TailedFile&) = delete;
+
+  // Replaces the file's description and makes decoder (optional) turn its lines into events. Call
+  // before StartAt, at most once.
+  void Describe(std::shared_ptr<const SourceInfo> info, std::unique_ptr<LineDecoder> decoder) {
+    info_ = std::move(info);
+    decoder_ = std::move(decoder);
+  }
 
   // Sets where reading starts and the stream generation. Call once, before ReadTurn.
   void StartAt(uint64_t offset, uint64_t stream_id);
@@ -110,7 +125,8 @@ class TailedFile {
   Nanos rotated_at() const { return rotated_at_; }
   // Read to its end at least once since its last rotation or move (or never rotated).
   bool drained_since_rotation() const { return drained_since_rotation_; }
-  bool has_partial() const { return splitter_ && splitter_->has_partial(); }
+  // An incomplete line is held: by the splitter (no newline yet) or by the decoder (parts).
+  bool has_partial() const { return (splitter_ && splitter_->has_partial()) || (decoder_ && decoder_->holding()); }
   const std::shared_ptr<AckTracker>& tracker() const { return tracker_; }
   const std::shared_ptr<const SourceInfo>& info() const { return info_; }
   // Position to save: where a restart must resume.
@@ -130,6 +146,12 @@ class TailedFile {
  private:
   TailedFile(std::string path, const TailOptions& options, std::shared_ptr<const SourceInfo> info, int fd);
   void AddLine(const LineSplitter::Line& line, Nanos read_time);
+  void BeginBatch();
+  // DecodedEventSink: an event of the decoder.
+  void Add(const DecodedEvent& event) override;
+  std::string_view CopyText(std::string_view text);
+  // Emits what the splitter and the decoder hold, flagged partial.
+  void FlushHeld();
   bool FlushBatch(TailOutput& out);
   bool RestartAfterTruncation(TailOutput& out);
   void UpdateFingerprint();
@@ -148,13 +170,21 @@ class TailedFile {
   bool drained_since_rotation_ = true;
 
   std::unique_ptr<LineSplitter> splitter_;
+  std::unique_ptr<LineDecoder> decoder_;
   std::shared_ptr<AckTracker> tracker_;
+  uint64_t line_start_ = 0;       // where the next line from the splitter starts
+  uint64_t registered_end_ = 0;   // the last offset registered with tracker_
 
   // The batch being built.
   EventBatch batch_;
   const SourceInfo* batch_source_ = nullptr;
   uint64_t batch_end_offset_ = 0;
   size_t batch_truncated_ = 0;
+  // Decoded text that points into no line's block is copied here; one block (or more) per batch.
+  ByteBlockPtr text_block_;
+  size_t text_used_ = 0;
+  size_t text_block_size_ = 64 * 1024;  // grows to what a batch needed, up to 4 MiB
+  size_t batch_text_bytes_ = 0;
   Nanos read_time_ = 0;
   bool closed_ = false;  // the pipeline refused a batch
 };

@@ -60,16 +60,25 @@ TEST(SemanticChecks, NoSourcePointsAtFileMonitorEnabled) {
   EXPECT_THAT(result.errors[0].message, HasSubstr("no source is enabled"));
 }
 
-TEST(SemanticChecks, UnavailableComponentsAreReportedAtTheirEnabledKey) {
-  ConfigLoadResult result = LoadWithStdoutSink("container_monitor:\n  enabled: true\n");
-  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
-  EXPECT_EQ(result.errors[0].ToString(),
-            "test.yaml:2:3: error: container_monitor is not available in this build yet; set "
-            "container_monitor.enabled: false");
-
-  // Loki and Kafka are available.
-  result = LoadConfigString("sinks:\n  loki:\n    enabled: true\n  kafka:\n    topic: t\n    enabled: true\n", "t.yaml");
+TEST(SemanticChecks, ContainerMonitorCountsAsASourceAndChecksItsSocketAndStreams) {
+  ConfigLoadResult result = LoadWithStdoutSink("file_monitor:\n  enabled: false\ncontainer_monitor:\n  enabled: true\n");
   EXPECT_TRUE(result.errors.empty()) << AllErrors(result);
+
+  result = LoadWithStdoutSink("container_monitor:\n  enabled: true\n  docker_socket: tcp://10.0.0.1:2375\n");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].line, 3);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("must be a unix socket"));
+
+  result = LoadWithStdoutSink("container_monitor:\n  enabled: true\n  docker_socket: /run/docker.sock\n");
+  EXPECT_TRUE(result.errors.empty()) << AllErrors(result);
+  result = LoadWithStdoutSink("container_monitor:\n  enabled: true\n  docker_socket: \"\"\n");
+  EXPECT_TRUE(result.errors.empty()) << AllErrors(result);
+
+  result = LoadWithStdoutSink(
+      "container_monitor:\n  enabled: true\n  include_stdout: false\n  include_stderr: false\n");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].line, 4);
+  EXPECT_THAT(result.errors[0].message, HasSubstr("captures nothing"));
 }
 
 TEST(SemanticChecks, KafkaInputCountsAsASourceAndNeedsBrokersAndTopics) {

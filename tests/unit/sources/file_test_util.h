@@ -92,6 +92,8 @@ struct CapturedEvent {
   uint64_t offset = 0;
   int64_t read_time = 0;
   Labels labels;
+  std::string source_type;
+  int64_t source_time = 0;
 };
 
 // Records every event and finalises each batch's tokens by dropping the batch (kDelivered), unless
@@ -112,7 +114,7 @@ class CollectingConsumer : public BatchConsumer {
     for (const Event& e : local.events()) {
       events_.push_back(CapturedEvent{std::string(e.message), e.source->id, e.source->name, e.source->component,
                                       e.flags, e.position.stream_id, e.position.offset, e.read_time,
-                                      e.source->labels});
+                                      e.source->labels, e.source->type, e.source_time});
     }
     if (hold_) {
       held_.push_back(std::move(local));
