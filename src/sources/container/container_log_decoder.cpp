@@ -35,6 +35,12 @@ void ContainerLogDecoder::Decode(const LineSplitter::Line& line, uint64_t start_
   Nanos time;
   bool last;
   Status status;
+  if (!format_settled_ && !line.text.empty()) {
+    // Kubernetes on Docker (cri-dockerd): files under /var/log/pods hold Docker json-file records.
+    // A CRI line starts with its time, a digit; a json-file record with '{'.
+    if (format_ == ContainerLogFormat::kCri && line.text.front() == '{') format_ = ContainerLogFormat::kDocker;
+    format_settled_ = true;
+  }
   if (format_ == ContainerLogFormat::kDocker) {
     DockerJsonRecord record;
     status = shared_->docker.Decode(line.text, &record);

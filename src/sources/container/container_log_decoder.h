@@ -4,6 +4,8 @@
 //   docker  DockerJsonDecoder: `log` (without its newline), `stream`, `time`; a `log` without a
 //           trailing newline is a part of a line Docker cut at 16 KiB;
 //   cri     ParseCriLine: `<time> <stream> <P|F> <message>`; P is a part.
+// A file found as CRI whose first record is a json-file record ('{'): Kubernetes on Docker
+// (cri-dockerd) links /var/log/pods to Docker's logs; it is decoded as Docker json-file.
 // Parts are joined per stream by a PartialJoiner (max_line_size: a longer line is cut, flagged
 // truncated, and counted). The event's time is the record's (of the line's first part), its
 // SourceInfo the file's variant for that stream (ContainerSources: the same container with the
@@ -91,7 +93,8 @@ class ContainerLogDecoder final : public LineDecoder {
                 DecodedEventSink& out);
   void EmitMalformed(const LineSplitter::Line& line, const Status& why, DecodedEventSink& out);
 
-  const ContainerLogFormat format_;
+  ContainerLogFormat format_;
+  bool format_settled_ = false;  // the first non-empty line was looked at
   const std::shared_ptr<ContainerDecodeShared> shared_;
   const std::array<std::shared_ptr<const SourceInfo>, 3> sources_;  // stdout, stderr, raw
   const std::string path_;

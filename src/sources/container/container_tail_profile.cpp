@@ -1,5 +1,7 @@
 #include "sources/container/container_tail_profile.h"
 
+#include <filesystem>
+
 #include <spdlog/spdlog.h>
 
 #include "buffer/file_util.h"
@@ -15,6 +17,14 @@ namespace {
 constexpr size_t kMaxConfigBytes = 4 << 20;     // config.v2.json is a few KiB
 constexpr Nanos kLinksRereadGap = kNanosPerSecond;  // re-read /var/log/containers at most this often
 constexpr size_t kMaxRemembered = 10000;         // bound of the per-container bookkeeping sets
+
+// Docker labels the kubelet (through cri-dockerd or dockershim) puts on a pod's containers, and the
+// event labels a CRI log of the same container would have.
+constexpr std::pair<std::string_view, std::string_view> kKubernetesDockerLabels[] = {
+    {"io.kubernetes.pod.namespace", "namespace"},
+    {"io.kubernetes.pod.name", "pod"},
+    {"io.kubernetes.container.name", "container"},
+};
 
 std::map<std::string, std::string> ToMap(const StringMap& m) { return std::map<std::string, std::string>(m.begin(), m.end()); }
 
@@ -78,7 +88,7 @@ FileAdmission ContainerTailProfile::Admit(const std::string& path, bool rotated)
   std::string id;
   if (IsDockerLogPath(path, &id)) return AdmitDocker(path, id, rotated);
   PodLogPath pod;
-  if (ParsePodLogPath(path, &pod).ok()) return AdmitCri(path);
+  if (ParsePodLogPath(path, &pod).ok()) return AdmitCri(path, rotated);
   stats_.unknown_layout.fetch_add(1, std::memory_order_relaxed);
   if (skipped_unknown_ != nullptr) skipped_unknown_->Increment();
   spdlog::warn("container source {}: {} is neither a Docker json-file log (<docker_root>/<id>/<id>-json.log) nor a "
@@ -133,15 +143,32 @@ FileAdmission ContainerTailProfile::AdmitDocker(const std::string& path, const s
     SetIfNotEmpty(base->labels, "image", meta->image);
     SetIfNotEmpty(base->labels, "compose_project", meta->compose_project);
     SetIfNotEmpty(base->labels, "compose_service", meta->compose_service);
+    // Kubernetes on Docker (cri-dockerd) labels its containers with the pod they belong to.
+    for (const auto& [label, key] : kKubernetesDockerLabels) {
+      if (const std::string* value = meta->labels.Find(label)) SetIfNotEmpty(base->labels, key, *value);
+    }
   }
   stats_.docker_files.fetch_add(1, std::memory_order_relaxed);
   return Open(ContainerLogFormat::kDocker, path, std::move(base));
 }
 
-FileAdmission ContainerTailProfile::AdmitCri(const std::string& path) {
+FileAdmission ContainerTailProfile::AdmitCri(const std::string& path, bool rotated) {
   PodLogPath pod;
   (void)ParsePodLogPath(path, &pod);  // checked by Admit
   const std::string id = CriContainerId(path);
+  if (id.empty() && !rotated) {
+    // The kubelet makes a container's link only after the runtime started it, so a new log file is
+    // often seen before its link: wait a little for the id, where the node has the links at all.
+    std::error_code ignored;
+    const std::string links = CriLinksDirFor(path);
+    if (!links.empty() && std::filesystem::is_directory(links, ignored)) {
+      const Nanos now = MonotonicNowNanos();
+      auto [it, fresh] = first_seen_.emplace(path, now);
+      if (now - it->second < kMetadataGrace) return FileAdmission{FileAdmission::Verdict::kLater, {}, {}};
+    }
+  }
+  first_seen_.erase(path);
+  if (first_seen_.size() > kMaxRemembered) first_seen_.clear();
   const std::string qualified =
       std::string(pod.namespace_name) + "/" + std::string(pod.pod) + "/" + std::string(pod.container);
   if ((!id.empty() && self_.IsSelfContainer(id)) || self_.IsSelfPod(pod.uid)) {

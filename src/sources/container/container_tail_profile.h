@@ -8,13 +8,17 @@
 //         kLater for up to kMetadataGrace after the container was first seen, then the file is read
 //         with what the path says (the id) and a warning;
 //       CRI <...>/pods/<namespace>_<pod>_<uid>/<container>/<n>.log: the path (ParsePodLogPath) and
-//         the container id from the kubelet's /var/log/containers links when there is one;
+//         the container id from the kubelet's /var/log/containers links when there is one (the
+//         kubelet makes the link just after the container started: where the links directory
+//         exists, a file without a link is kLater for up to kMetadataGrace, then read with the id
+//         "<namespace>/<pod>/<container>");
 //   - whether to read it: never the agent's own container (SelfIdentity), only what the
 //     ContainerFilter accepts (names, labels); other files are kSkip, counted and logged once;
 //   - its SourceInfos and its ContainerLogDecoder.
 // Events: source_type "docker" or "cri", source_id the container id (CRI without a known id:
 // "<namespace>/<pod>/<container>"), name the container name, and the labels: the configured static
-// labels, then container_name, image, compose_project, compose_service (Docker) or namespace, pod,
+// labels, then container_name, image, compose_project, compose_service (Docker; and namespace, pod,
+// container from the io.kubernetes.* labels of Kubernetes on Docker) or namespace, pod,
 // container (CRI), and stream; a metadata value that is empty adds no label.
 //
 // Metadata is read when a file is opened: a renamed container keeps its old name until Docker
@@ -65,7 +69,7 @@ class ContainerTailProfile final : public TailProfile {
 
  private:
   FileAdmission AdmitDocker(const std::string& path, const std::string& id, bool rotated);
-  FileAdmission AdmitCri(const std::string& path);
+  FileAdmission AdmitCri(const std::string& path, bool rotated);
   FileAdmission Open(ContainerLogFormat format, const std::string& path, std::shared_ptr<SourceInfo> base);
   FileAdmission Skip(const std::string& path, const std::string& reason, const std::string& why);
   // The container id the kubelet's links give for a CRI log path, or "".
@@ -86,7 +90,7 @@ class ContainerTailProfile final : public TailProfile {
   prometheus::Counter* skipped_unknown_ = nullptr;
 
   // Reader-thread state.
-  std::unordered_map<std::string, Nanos> first_seen_;  // Docker ids waiting for metadata
+  std::unordered_map<std::string, Nanos> first_seen_;  // Docker ids waiting for metadata, CRI paths for a link
   std::unordered_map<std::string, std::unordered_map<std::string, std::string>> cri_links_;  // dir -> target -> id
   std::unordered_map<std::string, Nanos> cri_links_read_;  // dir -> when read
   std::unordered_set<std::string> logged_skips_;           // containers whose skip was logged

@@ -526,5 +526,65 @@ TEST_F(ContainerSourceTest, ReadFromEndSkipsHistoryAtTheVeryFirstStartOnlyAndAnE
   EXPECT_EQ(out.Messages(), std::vector<std::string>{"first words"});
 }
 
+TEST_F(ContainerSourceTest, ACriLinkMadeJustAfterTheLogFileStillGivesTheContainerId) {
+  const std::string links = dir_ / "log/containers";
+  std::filesystem::create_directories(links);
+  CollectingConsumer out;
+  auto source = Make(Config());
+  Start(*source, out);
+  // The kubelet's order: the runtime starts the container (its log appears), then the link.
+  const std::string log = AddPod("shop", "api-1", "22222222-3333-4444-5555-666666666666", "api");
+  WriteFile(log, CriLine("started"));
+  std::this_thread::sleep_for(300ms);  // a few scans see the file without its link
+  const std::string cid = Id('4');
+  ASSERT_EQ(::symlink(log.c_str(), (links + "/api-1_shop_api-" + cid + ".log").c_str()), 0);
+  ASSERT_TRUE(out.WaitForCount(1));
+  source->Stop();
+  ASSERT_TRUE(source->Finish().ok());
+  ASSERT_EQ(out.Events().size(), 1u);
+  EXPECT_EQ(out.Events()[0].source_id, cid);
+}
+
+TEST_F(ContainerSourceTest, APodLogHoldingDockerRecordsIsDecodedAsDockerWithThePodLabels) {
+  // Kubernetes on Docker (cri-dockerd): the pod log is Docker's json-file log.
+  const std::string log = AddPod("shop", "legacy-1", "33333333-4444-5555-6666-777777777777", "app");
+  WriteFile(log, DockerRecord("from docker\n", "stderr"));
+  CollectingConsumer out;
+  auto source = Make(Config());
+  Start(*source, out);
+  ASSERT_TRUE(out.WaitForCount(1));
+  source->Stop();
+  ASSERT_TRUE(source->Finish().ok());
+  ASSERT_EQ(out.Events().size(), 1u);
+  const CapturedEvent e = out.Events()[0];
+  EXPECT_EQ(e.message, "from docker");
+  EXPECT_EQ(e.flags, 0);
+  EXPECT_EQ(Label(e, "stream"), "stderr");
+  EXPECT_EQ(Label(e, "namespace"), "shop");
+  EXPECT_EQ(Label(e, "pod"), "legacy-1");
+  EXPECT_EQ(Malformed("cri") + Malformed("docker"), 0);
+
+  // Read through Docker's own path, the pod is known from the labels the kubelet gave the container.
+  const std::string id = Id('3');
+  WriteFile(AddDockerContainer(id, "k8s_app_legacy-2_shop_44444444_0", "app:1",
+                               {{"io.kubernetes.pod.namespace", "shop"},
+                                {"io.kubernetes.pod.name", "legacy-2"},
+                                {"io.kubernetes.container.name", "app"}}),
+            DockerRecord("via docker_root\n"));
+  CollectingConsumer out2;
+  auto source2 = Make(Config());
+  Start(*source2, out2);
+  ASSERT_TRUE(WaitFor([&] { return out2.HasMessage("via docker_root"); }));
+  source2->Stop();
+  ASSERT_TRUE(source2->Finish().ok());
+  for (const CapturedEvent& d : out2.Events()) {
+    if (d.message != "via docker_root") continue;
+    EXPECT_EQ(d.source_type, "docker");
+    EXPECT_EQ(Label(d, "namespace"), "shop");
+    EXPECT_EQ(Label(d, "pod"), "legacy-2");
+    EXPECT_EQ(Label(d, "container"), "app");
+  }
+}
+
 }  // namespace
 }  // namespace logcap
