@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 
-from harness import Agent, Suite, check, input_dir, scaled, wait_until
+from harness import Suite, buffered_agent, check, scaled, wait_until
 from receiver import Receiver
 
 PAYLOAD = "p" * 100
@@ -47,22 +47,12 @@ def missing_and_duplicates(seen, expected):
 
 
 def http_agent(binary, workdir, rx, extra=None, sink=None, include_rotated=False):
-    indir = input_dir(workdir)
-    config = {
-        "disk_buffer": {"enabled": True, "sync_interval": "50ms"},
-        "dlq": {"enabled": True},
-        "dispatcher": {"batch_timeout": "100ms", "retry_base_delay": "50ms", "retry_max_delay": "1s"},
-        "app": {"shutdown_timeout": "5s"},
-    }
-    for section, values in (extra or {}).items():
-        config.setdefault(section, {}).update(values)
     http = {"enabled": True, "url": rx.url("/logs"), "timeout": "5s"}
     http.update(sink or {})
     # With rotated names included (app.log.1, ...), files rotated more than once while the agent
     # was down are still read: a file is known by its identity, not its name (docs/operations.md).
-    include = [os.path.join(indir, "*.log*" if include_rotated else "*.log")]
-    agent = Agent(binary, workdir, include=include, sinks={"http": http}, extra=config)
-    return agent, indir
+    include = [os.path.join(workdir, "in", "*.log*" if include_rotated else "*.log")]
+    return buffered_agent(binary, workdir, {"http": http}, extra=extra, include=include)
 
 
 def write_lines(path, stream, start, count, tag_every=0, tag=""):

@@ -219,6 +219,23 @@ def input_dir(workdir):
     return path
 
 
+def buffered_agent(binary, workdir, sinks, shutdown_timeout="5s", extra=None, include=None):
+    """An agent tailing <workdir>/in/*.log (or the `include` globs) into `sinks`, with the disk buffer
+    (synced every 50 ms), the DLQ, quick dispatcher retries and 100 ms batches: the setup of every
+    delivery test. `extra` sections are merged over it. Returns (agent, input directory)."""
+    indir = input_dir(workdir)
+    config = {
+        "disk_buffer": {"enabled": True, "sync_interval": "50ms"},
+        "dlq": {"enabled": True},
+        "dispatcher": {"batch_timeout": "100ms", "retry_base_delay": "50ms", "retry_max_delay": "1s"},
+        "app": {"shutdown_timeout": shutdown_timeout},
+    }
+    for section, values in (extra or {}).items():
+        config.setdefault(section, {}).update(values)
+    agent = Agent(binary, workdir, include=include or [os.path.join(indir, "*.log")], sinks=sinks, extra=config)
+    return agent, indir
+
+
 @contextlib.contextmanager
 def running_agent(binary, workdir, **kwargs):
     """An agent tailing <workdir>/in/*.log, yielded with that directory. On a normal exit it is

@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 
-from harness import SCALE, Agent, Suite, check, input_dir, scaled, wait_until
+from harness import SCALE, Agent, Suite, buffered_agent, check, scaled, wait_until
 from kafka_mock import API_PRODUCE, KafkaMock, consume_once, kafka_mock_binary, kcat_binary, produce
 
 # Tabs, quotes, a backslash and non-ASCII text: the value must stay valid JSON with the same message.
@@ -72,21 +72,13 @@ def mock(workdir, topics, brokers=3):
 
 def kafka_agent(binary, workdir, bootstraps, kafka=None, extra=None, labels=None):
     """An agent tailing <workdir>/in/*.log with the disk buffer, the DLQ and the kafka sink on."""
-    indir = input_dir(workdir)
-    config = {
-        "disk_buffer": {"enabled": True, "sync_interval": "50ms"},
-        "dlq": {"enabled": True},
-        "dispatcher": {"batch_timeout": "100ms", "retry_base_delay": "50ms", "retry_max_delay": "1s"},
-        "app": {"shutdown_timeout": "10s"},
-        "file_monitor": {"labels": labels or {"job": "e2e"}},
-    }
-    for section, values in (extra or {}).items():
-        config.setdefault(section, {}).update(values)
     sink = {"enabled": True, "brokers": bootstraps.split(","), "topic": "logs", "linger": "5ms",
             "message_timeout": "10s"}
     sink.update(kafka or {})
-    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")], sinks={"kafka": sink}, extra=config)
-    return agent, indir
+    config = {"file_monitor": {"labels": labels or {"job": "e2e"}}}
+    for section, values in (extra or {}).items():
+        config.setdefault(section, {}).update(values)
+    return buffered_agent(binary, workdir, {"kafka": sink}, shutdown_timeout="10s", extra=config)
 
 
 def aggregator(binary, workdir, bootstraps, kafka_input=None, extra=None, sinks=None):

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import time
 
-from harness import SCALE, Agent, Suite, check, input_dir, scaled, wait_until
+from harness import SCALE, Suite, buffered_agent, check, scaled, wait_until
 from receiver import Receiver
 
 PAYLOAD = "p" * 80
@@ -24,20 +24,12 @@ def write_lines(path, stream, start, count):
 
 def loki_agent(binary, workdir, rx, loki=None, extra=None, url=None):
     """An agent tailing <workdir>/in/*.log with the disk buffer, the DLQ and the loki sink on."""
-    indir = input_dir(workdir)
-    config = {
-        "disk_buffer": {"enabled": True, "sync_interval": "50ms"},
-        "dlq": {"enabled": True},
-        "dispatcher": {"batch_timeout": "100ms", "retry_base_delay": "50ms", "retry_max_delay": "1s"},
-        "app": {"shutdown_timeout": "5s"},
-        "file_monitor": {"labels": {"job": "app", "team": "core"}},
-    }
-    for section, values in (extra or {}).items():
-        config.setdefault(section, {}).update(values)
     sink = {"enabled": True, "url": url or rx.loki_url(), "timeout": "5s", "batch_timeout": "100ms"}
     sink.update(loki or {})
-    agent = Agent(binary, workdir, include=[os.path.join(indir, "*.log")], sinks={"loki": sink}, extra=config)
-    return agent, indir
+    config = {"file_monitor": {"labels": {"job": "app", "team": "core"}}}
+    for section, values in (extra or {}).items():
+        config.setdefault(section, {}).update(values)
+    return buffered_agent(binary, workdir, {"loki": sink}, extra=config)
 
 
 def seen_lines(rx):

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <array>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -65,14 +66,25 @@ int32_t RoundRobin(const rd_kafka_topic_t*, const void*, size_t, int32_t partiti
   return static_cast<int32_t>(next->fetch_add(1, std::memory_order_relaxed) % static_cast<uint32_t>(partitions));
 }
 
-// W3C traceparent: 00-<trace id>-<span id>-<flags>.
-std::string Traceparent(const TraceContext& t) {
+// W3C traceparent: 00-<trace id>-<span id>-<flags>, 55 characters (no allocation per traced line).
+using TraceparentText = std::array<char, 55>;
+TraceparentText Traceparent(const TraceContext& t) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "00-";
-  for (uint8_t b : t.trace_id) out += {kHex[b >> 4], kHex[b & 0xF]};
-  out += '-';
-  for (uint8_t b : t.span_id) out += {kHex[b >> 4], kHex[b & 0xF]};
-  out += t.sampled ? "-01" : "-00";
+  TraceparentText out;
+  char* p = out.data();
+  auto hex = [&p](uint8_t b) {
+    *p++ = kHex[b >> 4];
+    *p++ = kHex[b & 0xF];
+  };
+  *p++ = '0';
+  *p++ = '0';
+  *p++ = '-';
+  for (uint8_t b : t.trace_id) hex(b);
+  *p++ = '-';
+  for (uint8_t b : t.span_id) hex(b);
+  *p++ = '-';
+  *p++ = '0';
+  *p++ = t.sampled ? '1' : '0';
   return out;
 }
 
@@ -243,7 +255,7 @@ bool KafkaSink::ProduceWithHeaders(KafkaTopic* topic, uint64_t opaque, const Eve
   AppendEventJson(b, e, ts_, value_, cache);
   if (!value_.empty() && value_.back() == '\n') value_.pop_back();  // a message is one JSON object, no line end
   const std::string_view key = KeyOf(b, e);
-  const std::string traceparent = Traceparent(e.trace);
+  const TraceparentText traceparent = Traceparent(e.trace);
   for (;;) {
     rd_kafka_headers_t* headers = rd_kafka_headers_new(1);
     rd_kafka_header_add(headers, "traceparent", -1, traceparent.data(), static_cast<ssize_t>(traceparent.size()));
