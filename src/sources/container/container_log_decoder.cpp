@@ -77,7 +77,8 @@ void ContainerLogDecoder::EmitLine(const PartialJoiner::Line& line, const LineSp
                                    uint64_t end_offset, DecodedEventSink& out) {
   DecodedEvent e;
   e.text = line.text;
-  // A whole CRI record: the message is a view into the line, so into the splitter's block.
+  // A whole CRI record (or an escape-free Docker one): the text is a view into the line, so into
+  // the splitter's block.
   if (raw.block != nullptr && Within(line.text, raw.text)) e.block = raw.block;
   e.source = sources_[static_cast<size_t>(line.stream)].get();
   e.source_time = line.time;

@@ -19,9 +19,9 @@
 // the read time, and is counted (ContainerDecodeShared::malformed, and the metric). The first of
 // each burst is logged with the reason.
 //
-// Copies: a CRI message that is one whole record points into the file's block (no copy); a Docker
-// message is unescaped text, and a joined line lives in the joiner: both are copied by the
-// TailedFile into the batch.
+// Copies: a CRI message that is one whole record, and a Docker one whose text has no escape but its
+// final newline, point into the file's block (no copy); other Docker messages are unescaped text,
+// and a joined line lives in the joiner: both are copied by the TailedFile into the batch.
 //
 // Threading: decoders of one source share a ContainerDecodeShared and run on its reader thread.
 #pragma once

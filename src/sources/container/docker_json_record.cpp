@@ -7,6 +7,7 @@
 #include <string>
 
 #include "codec/padded_line.h"
+#include "sources/container/docker_json_fast_path.h"
 #include "sources/container/time_parse_cache.h"
 
 namespace logcap {
@@ -46,11 +47,12 @@ bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r
 }  // namespace
 
 struct DockerJsonDecoder::Impl {
+  DockerJsonFastPath fast;  // Docker's own layout, without a parser
   od::parser parser;
   PaddedLine buffer;  // the line plus simdjson's padding
   TimeParseCache times;
 
-  Status Decode(std::string_view line, DockerJsonRecord* record);
+  Status DecodeGeneral(std::string_view line, DockerJsonRecord* record);
   Status ReadAttrs(od::value& value, od::document& doc, std::string_view* attrs);
 };
 
@@ -85,7 +87,7 @@ Status DockerJsonDecoder::Impl::ReadAttrs(od::value& value, od::document& doc, s
   return Status::Ok();
 }
 
-Status DockerJsonDecoder::Impl::Decode(std::string_view line, DockerJsonRecord* record) {
+Status DockerJsonDecoder::Impl::DecodeGeneral(std::string_view line, DockerJsonRecord* record) {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse a padded copy.
   buffer.Load(line);
 
@@ -154,7 +156,12 @@ DockerJsonDecoder::DockerJsonDecoder() : impl_(std::make_unique<Impl>()) {}
 DockerJsonDecoder::~DockerJsonDecoder() = default;
 
 Status DockerJsonDecoder::Decode(std::string_view line, DockerJsonRecord* record) {
-  return impl_->Decode(line, record);
+  if (impl_->fast.Decode(line, impl_->times, record)) return Status::Ok();
+  return impl_->DecodeGeneral(line, record);
+}
+
+Status DockerJsonDecoder::DecodeGeneral(std::string_view line, DockerJsonRecord* record) {
+  return impl_->DecodeGeneral(line, record);
 }
 
 }  // namespace logcap

@@ -20,9 +20,15 @@
 // that is not RFC 3339 returns Status::InvalidArgument naming the problem; *record is then
 // unspecified. The caller passes such lines on raw, flagged. Never throws, never aborts.
 //
+// Fast path: a record in the exact layout Docker writes ({"log":...,"stream":...,"time":...}, Go's
+// escaping, no blanks) is decoded without a parser (docker_json_fast_path.h); anything else, and
+// every error, goes the general way, through simdjson. Both give the same result.
+//
 // Memory: the views of DockerJsonRecord point into the decoder's buffers and stay valid until the
-// next Decode. The decoder keeps one padded copy of the line and simdjson's parser; both grow to
-// the longest line seen and are reused, so decoding a line allocates nothing once warm.
+// next Decode; but `log` may point into `line` itself (a fast-path record whose text has no escape
+// but its final newline: no copy at all), so keep the line as long as the record. The decoder
+// keeps one padded copy of the line, simdjson's parser and the fast path's buffer; all grow to the
+// longest line seen and are reused, so decoding a line allocates nothing once warm.
 //
 // Threading: one decoder per thread.
 #pragma once
@@ -52,8 +58,12 @@ class DockerJsonDecoder {
   DockerJsonDecoder(const DockerJsonDecoder&) = delete;
   DockerJsonDecoder& operator=(const DockerJsonDecoder&) = delete;
 
-  // Decodes one line into *record (views valid until the next call).
+  // Decodes one line into *record (views valid until the next call, and `log` as long as `line`).
   Status Decode(std::string_view line, DockerJsonRecord* record);
+
+  // The general path alone (simdjson, never the fast path): for tests and benchmarks that compare
+  // the two. `log` never points into `line`.
+  Status DecodeGeneral(std::string_view line, DockerJsonRecord* record);
 
  private:
   struct Impl;

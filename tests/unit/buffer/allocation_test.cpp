@@ -1,26 +1,10 @@
 // The hot path does not allocate per record: a steady stream of Append and Next reuses buffers.
-// Counts calls to the global operator new (replaced for this test binary; counting only while a
-// test enables it).
+// Counts calls to the global operator new (testing/allocation_counter.h replaces it for this test
+// binary).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "testing/allocation_counter.h"
 #include "wal_test_util.h"
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace logcap {
 namespace {
@@ -48,17 +32,16 @@ TEST(AllocationTest, SteadyAppendAndNextDoNotAllocatePerRecord) {
       ASSERT_TRUE(wal->Append(record, 1000, 0, nullptr).ok());
       ASSERT_TRUE(reader->Next(&payload, &id, &events, 0));
     }
-    g_allocations = 0;
-    g_counting = true;
+    logcap::testing::AllocationCounter allocations;
     bool ok = true;
     for (int i = 0; i < kRecords; ++i) {
       ok &= wal->Append(record, 1000, 0, nullptr).ok();
       ok &= reader->Next(&payload, &id, &events, 0);
     }
-    g_counting = false;
+    allocations.Stop();
     ASSERT_TRUE(ok);
     // Index and pending-callback vectors still double now and then: a handful, not one a record.
-    EXPECT_LE(g_allocations.load(), 12u) << "compress=" << compress;
+    EXPECT_LE(allocations.count(), 12u) << "compress=" << compress;
     reader.reset();
   }
 }

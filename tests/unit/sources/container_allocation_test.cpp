@@ -1,44 +1,28 @@
 // The container decoders' per-line path does not allocate once warm: Docker json-file records
-// (DockerJsonDecoder), CRI lines (ParseCriLine) and the PartialJoiner, complete records and joined
-// parts alike. Counts calls to the global operator new, replaced for this test binary (it counts
-// only while a test of this file enables it; every other test is unaffected).
+// (DockerJsonDecoder: its fast path, with and without escapes, and simdjson's), CRI lines
+// (ParseCriLine) and the PartialJoiner, complete records and joined parts alike. Counts calls to
+// the global operator new (testing/allocation_counter.h replaces it for this test binary).
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "sources/container/cri_line.h"
 #include "sources/container/docker_json_record.h"
 #include "sources/container/partial_joiner.h"
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-// The array and nothrow forms too (libsimdjson allocates with them): every form of delete frees
-// with free, so every form of new must come from malloc, or ASan reports a mismatch.
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](size_t n, const std::nothrow_t& tag) noexcept { return operator new(n, tag); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
+#include "testing/allocation_counter.h"
 
 namespace logcap {
 namespace {
+
+TEST(ContainerAllocationTest, TheCounterCountsAllocations) {
+  static char* volatile escaped = nullptr;  // volatile: the compiler may not elide the new
+  testing::AllocationCounter allocations;
+  escaped = new char[64];
+  delete[] escaped;
+  allocations.Stop();
+  EXPECT_EQ(allocations.count(), 1u);
+}
 
 TEST(ContainerAllocationTest, DecodingAndJoiningDoNotAllocatePerLine) {
   std::vector<std::string> docker, cri;
@@ -52,8 +36,15 @@ TEST(ContainerAllocationTest, DecodingAndJoiningDoNotAllocatePerLine) {
       docker.push_back("{\"log\":\"part two\\n" + tail);
       cri.push_back(time + " " + stream + " P part one of " + n);
       cri.push_back(time + " " + stream + " F part two");
-    } else {
+    } else if (i % 10 == 3) {  // attrs: not the fast path's layout, simdjson's
+      docker.push_back("{\"log\":\"GET /api/items/" + n + " 200\\n\",\"stream\":\"" + stream +
+                       "\",\"attrs\":{\"tag\":\"web\"},\"time\":\"" + time + "\"}");
+      cri.push_back(time + " " + stream + " F GET /api/items/" + n + " 200");
+    } else if (i % 2 == 0) {  // escapes: unescaped into the decoder's buffer
       docker.push_back("{\"log\":\"GET /api/items/" + n + " 200 \\u003cok\\u003e\\n" + tail);
+      cri.push_back(time + " " + stream + " F GET /api/items/" + n + " 200");
+    } else {  // none but the newline: a view into the line (the fast path)
+      docker.push_back("{\"log\":\"GET /api/items/" + n + " 200 ok\\n" + tail);
       cri.push_back(time + " " + stream + " F GET /api/items/" + n + " 200");
     }
   }
@@ -75,13 +66,12 @@ TEST(ContainerAllocationTest, DecodingAndJoiningDoNotAllocatePerLine) {
     return ok;
   };
   ASSERT_TRUE(run());  // warm up: the decoder's buffers and the joiner's reach their sizes
-  g_allocations = 0;
-  g_counting = true;
+  testing::AllocationCounter allocations;
   bool ok = true;
   for (int round = 0; round < 10; ++round) ok &= run();
-  g_counting = false;
+  allocations.Stop();
   ASSERT_TRUE(ok);
-  EXPECT_EQ(g_allocations.load(), 0u);
+  EXPECT_EQ(allocations.count(), 0u);
   EXPECT_EQ(lines, 11u * 200u);
 }
 

@@ -81,13 +81,14 @@ TEST(DockerJsonDecoderTest, KeysInAnyOrderAndUnknownKeysSkipped) {
 TEST(DockerJsonDecoderTest, PartialRecordHasNoNewline) {
   DockerJsonDecoder decoder;
   DockerJsonRecord r;
-  ASSERT_TRUE(decoder.Decode(Record("first 16 KiB"), &r).ok());
+  std::string line;  // r.log may point into it (docker_json_record.h)
+  ASSERT_TRUE(decoder.Decode(line = Record("first 16 KiB"), &r).ok());
   EXPECT_TRUE(r.partial);
   EXPECT_EQ(r.log, "first 16 KiB");
-  ASSERT_TRUE(decoder.Decode(Record(""), &r).ok());  // empty and without newline: a partial too
+  ASSERT_TRUE(decoder.Decode(line = Record(""), &r).ok());  // empty and without newline: a partial too
   EXPECT_TRUE(r.partial);
   EXPECT_EQ(r.log, "");
-  ASSERT_TRUE(decoder.Decode(Record("\n"), &r).ok());  // an empty line
+  ASSERT_TRUE(decoder.Decode(line = Record("\n"), &r).ok());  // an empty line
   EXPECT_FALSE(r.partial);
   EXPECT_EQ(r.log, "");
 }
@@ -95,18 +96,20 @@ TEST(DockerJsonDecoderTest, PartialRecordHasNoNewline) {
 TEST(DockerJsonDecoderTest, TtyCarriageReturnIsStripped) {
   DockerJsonDecoder decoder;
   DockerJsonRecord r;
-  ASSERT_TRUE(decoder.Decode(Record("tty line\r\n"), &r).ok());
+  std::string line;  // r.log may point into it (docker_json_record.h)
+  ASSERT_TRUE(decoder.Decode(line = Record("tty line\r\n"), &r).ok());
   EXPECT_EQ(r.log, "tty line");
   EXPECT_FALSE(r.partial);
-  ASSERT_TRUE(decoder.Decode(Record("inner\rcr\n"), &r).ok());
+  ASSERT_TRUE(decoder.Decode(line = Record("inner\rcr\n"), &r).ok());
   EXPECT_EQ(r.log, "inner\rcr");
 }
 
 TEST(DockerJsonDecoderTest, UnicodeAndEscapesAreUnescaped) {
   DockerJsonDecoder decoder;
   DockerJsonRecord r;
+  std::string line;  // r.log may point into it (docker_json_record.h)
   const std::string text = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 <b>&amp; \"q\" back\\slash\ttab \x01 end";
-  ASSERT_TRUE(decoder.Decode(Record(text + "\n"), &r).ok());
+  ASSERT_TRUE(decoder.Decode(line = Record(text + "\n"), &r).ok());
   EXPECT_EQ(r.log, text);
   // \u escapes, surrogate pairs, and an embedded newline that is not the last byte.
   ASSERT_TRUE(decoder.Decode(R"({"log":"\u00e9\u20ac\ud83d\ude00 a\nb \/\n","stream":"stdout","time":"2026-11-24T07:00:00Z"})", &r).ok());
@@ -170,7 +173,8 @@ TEST(DockerJsonDecoderTest, MalformedRecordsAreNamed) {
   }
   // The decoder is still fine afterwards.
   DockerJsonRecord r;
-  ASSERT_TRUE(decoder.Decode(Record("after\n"), &r).ok());
+  std::string line;
+  ASSERT_TRUE(decoder.Decode(line = Record("after\n"), &r).ok());
   EXPECT_EQ(r.log, "after");
 }
 
@@ -190,10 +194,11 @@ TEST(DockerJsonDecoderTest, TruncatedPrefixesNeverCrash) {
 TEST(DockerJsonDecoderTest, ViewsStayValidUntilTheNextDecodeAndBuffersAreReused) {
   DockerJsonDecoder decoder;
   DockerJsonRecord r;
+  std::string line;  // r.log may point into it (docker_json_record.h)
   const std::string big(100000, 'z');
-  ASSERT_TRUE(decoder.Decode(Record(big + "\n"), &r).ok());
+  ASSERT_TRUE(decoder.Decode(line = Record(big + "\n"), &r).ok());
   EXPECT_EQ(r.log, big);
-  ASSERT_TRUE(decoder.Decode(Record("small\n"), &r).ok());
+  ASSERT_TRUE(decoder.Decode(line = Record("small\n"), &r).ok());
   EXPECT_EQ(r.log, "small");
 }
 
