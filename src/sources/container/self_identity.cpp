@@ -149,6 +149,27 @@ std::string ParseMountInfoLine(std::string_view line) {
   return found;
 }
 
+std::string ParseMountInfoPodUid(std::string_view line) {
+  std::string_view fields[5];
+  size_t n = 0;
+  ForEachPart(line, ' ', [&](std::string_view field) {
+    if (n < 5) fields[n] = field;
+    ++n;
+  });
+  if (n < 5) return {};
+  const std::string_view root = fields[3], mount_point = fields[4];
+  if (mount_point != "/etc/hosts" && mount_point != "/dev/termination-log") return {};
+  // ".../pods/<uid>/<file or dir>": a component "pods", then a pod uid, then something more.
+  std::string found;
+  std::string_view previous, before_previous;
+  ForEachPart(root, '/', [&](std::string_view component) {
+    if (found.empty() && before_previous == "pods" && IsPodUid(previous)) found.assign(previous);
+    before_previous = previous;
+    previous = component;
+  });
+  return found;
+}
+
 bool SelfIdentity::IsSelfContainer(std::string_view id) const {
   if (id.empty()) return false;
   if (std::find(container_ids.begin(), container_ids.end(), id) != container_ids.end()) return true;
@@ -177,6 +198,7 @@ SelfIdentity DetectSelfIdentity(const std::string& proc_root, std::string hostna
   if (ReadProcFile(proc_root + "/self/mountinfo", &text)) {
     ForEachLine(text, [&](std::string_view line) {
       if (const std::string id = ParseMountInfoLine(line); !id.empty()) AddId(&self.container_ids, id);
+      if (self.pod_uid.empty()) self.pod_uid = ParseMountInfoPodUid(line);
     });
   }
   if (hostname.empty()) {

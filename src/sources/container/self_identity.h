@@ -25,6 +25,11 @@
 //    an agent that bind-mounts the host's /var/lib/docker recursively sees every other
 //    container's ".../containers/<id>/mounts/shm" mount point. containerd's
 //    ".../sandboxes/<id>/hostname" names the pod sandbox, not the agent's container: ignored.
+//    The kubelet bind-mounts files of the pod's own directory, /var/lib/kubelet/pods/<uid>/etc-hosts
+//    onto /etc/hosts and .../pods/<uid>/containers/<name>/<n> onto /dev/termination-log: a mount
+//    whose mount point is one of these two and whose root has a component "pods" followed by a
+//    pod uid and a further component gives the pod uid (when the cgroup did not). This is what
+//    finds the agent's pod on cgroup v2 nodes, where the cgroup namespace hides the pod's cgroup.
 //  - the host name (gethostname() unless given): Docker names a container's host after the first
 //    12 hex digits of its id unless told otherwise. Used by IsSelfContainer only when no id was
 //    found.
@@ -74,5 +79,7 @@ bool IsFullContainerId(std::string_view id);
 void ParseCgroupPath(std::string_view path, std::string* container_id, std::string* pod_uid);
 // The container id one /proc/self/mountinfo line names (see above), or "".
 std::string ParseMountInfoLine(std::string_view line);
+// The pod uid one /proc/self/mountinfo line names (the kubelet's mounts, see above), or "".
+std::string ParseMountInfoPodUid(std::string_view line);
 
 }  // namespace logcap

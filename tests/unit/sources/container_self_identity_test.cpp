@@ -216,6 +216,37 @@ TEST(ContainerSelfIdentityTest, MountInfoIgnoresSandboxesAndOtherMounts) {
   EXPECT_EQ(ParseMountInfoLine("garbage"), "");
 }
 
+TEST(ContainerSelfIdentityTest, MountInfoOfAKubeletPodGivesThePodUidOnCgroupV2) {
+  FakeProc proc;
+  proc.Cgroup("0::/\n");  // a private cgroup namespace: nothing to find there
+  proc.MountInfo(
+      "2001 1990 259:2 /var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/" + kOther +
+      "/hostname /etc/hostname rw,relatime - ext4 /dev/nvme0n1p2 rw\n"
+      "2002 1990 259:2 /var/lib/kubelet/pods/" + kUid + "/etc-hosts /etc/hosts rw,relatime - ext4 /dev/nvme0n1p2 rw\n"
+      "2003 1990 259:2 /var/lib/kubelet/pods/" + kUid +
+      "/containers/agent/5c1f2b3a /dev/termination-log rw,relatime - ext4 /dev/nvme0n1p2 rw\n");
+  const SelfIdentity self = proc.Detect();
+  EXPECT_EQ(self.pod_uid, kUid);
+  EXPECT_TRUE(self.container_ids.empty());
+  EXPECT_TRUE(self.IsSelfPod(kUid));
+
+  // /var/lib/kubelet on a file system of its own; a static pod's hash as uid.
+  const std::string hash = "6f1d2c3b4a5968778695a4b3c2d1e0f9";
+  EXPECT_EQ(ParseMountInfoPodUid("31 25 8:17 /pods/" + hash + "/etc-hosts /etc/hosts rw - ext4 /dev/sdb1 rw"), hash);
+  // Other pods' mounts seen by an agent that mounts /var/lib/kubelet, the pod directory itself,
+  // and look-alikes are not the agent's.
+  EXPECT_EQ(ParseMountInfoPodUid("32 25 259:2 /var/lib/kubelet/pods/" + kUid +
+                                 "/etc-hosts /var/lib/kubelet/pods/" + kUid + "/etc-hosts rw - ext4 /dev/sda1 rw"),
+            "");
+  EXPECT_EQ(ParseMountInfoPodUid("33 25 259:2 /var/lib/kubelet/pods/" + kUid + " /etc/hosts rw - ext4 /dev/sda1 rw"), "");
+  EXPECT_EQ(ParseMountInfoPodUid("34 25 259:2 /var/lib/kubelet/pods/not-a-uid/etc-hosts /etc/hosts rw - ext4 /dev/sda1 rw"),
+            "");
+  EXPECT_EQ(ParseMountInfoPodUid("35 25 259:2 /var/lib/kubelet/pods/" + kUid +
+                                 "/etc-hosts /etc/resolv.conf rw - ext4 /dev/sda1 rw"),
+            "");
+  EXPECT_EQ(ParseMountInfoPodUid(""), "");
+}
+
 TEST(ContainerSelfIdentityTest, CgroupAndMountInfoIdsAreMerged) {
   FakeProc proc;
   proc.Cgroup("0::/system.slice/docker-" + kId + ".scope\n");
