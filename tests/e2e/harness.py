@@ -207,8 +207,10 @@ class Agent:
             if name.endswith(".gz") or not os.path.isfile(path):
                 continue
             with open(path, "rb") as f:
-                for raw in f.read().splitlines():
-                    records.append(json.loads(raw))
+                data = f.read()
+            # The sink may be writing right now: a last line without its newline is not complete yet.
+            for raw in data[:data.rfind(b"\n") + 1].splitlines():
+                records.append(json.loads(raw))
         return records
 
 
