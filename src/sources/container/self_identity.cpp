@@ -125,49 +125,53 @@ void ParseCgroupPath(std::string_view path, std::string* container_id, std::stri
   });
 }
 
-std::string ParseMountInfoLine(std::string_view line) {
-  // "<mount id> <parent id> <major:minor> <root> <mount point> <options> ..."
+namespace {
+
+// The root (field 4: the path inside the mounted file system) and the mount point (field 5) of a
+// /proc/self/mountinfo line: "<mount id> <parent id> <major:minor> <root> <mount point> ...".
+bool MountRootAndPoint(std::string_view line, std::string_view* root, std::string_view* mount_point) {
   std::string_view fields[5];
   size_t n = 0;
   ForEachPart(line, ' ', [&](std::string_view field) {
     if (n < 5) fields[n] = field;
     ++n;
   });
-  if (n < 5) return {};
-  const std::string_view root = fields[3], mount_point = fields[4];
-  if (mount_point != "/etc/hostname" && mount_point != "/etc/hosts" && mount_point != "/etc/resolv.conf") {
-    return {};
-  }
-  // ".../containers/<id>/<file>": a component "containers", then an id, then something more.
+  if (n < 5) return false;
+  *root = fields[3];
+  *mount_point = fields[4];
+  return true;
+}
+
+// The first component of path that follows a component `directory` and is followed by one more
+// component, and for which is_name holds (".../<directory>/<name>/<more>"); "" if none.
+template <typename Predicate>
+std::string NameUnder(std::string_view path, std::string_view directory, Predicate is_name) {
   std::string found;
   std::string_view previous, before_previous;
-  ForEachPart(root, '/', [&](std::string_view component) {
-    if (found.empty() && before_previous == "containers" && IsFullContainerId(previous)) found.assign(previous);
+  ForEachPart(path, '/', [&](std::string_view component) {
+    if (found.empty() && before_previous == directory && is_name(previous)) found.assign(previous);
     before_previous = previous;
     previous = component;
   });
   return found;
 }
 
+}  // namespace
+
+std::string ParseMountInfoLine(std::string_view line) {
+  std::string_view root, mount_point;
+  if (!MountRootAndPoint(line, &root, &mount_point)) return {};
+  if (mount_point != "/etc/hostname" && mount_point != "/etc/hosts" && mount_point != "/etc/resolv.conf") {
+    return {};
+  }
+  return NameUnder(root, "containers", IsFullContainerId);
+}
+
 std::string ParseMountInfoPodUid(std::string_view line) {
-  std::string_view fields[5];
-  size_t n = 0;
-  ForEachPart(line, ' ', [&](std::string_view field) {
-    if (n < 5) fields[n] = field;
-    ++n;
-  });
-  if (n < 5) return {};
-  const std::string_view root = fields[3], mount_point = fields[4];
+  std::string_view root, mount_point;
+  if (!MountRootAndPoint(line, &root, &mount_point)) return {};
   if (mount_point != "/etc/hosts" && mount_point != "/dev/termination-log") return {};
-  // ".../pods/<uid>/<file or dir>": a component "pods", then a pod uid, then something more.
-  std::string found;
-  std::string_view previous, before_previous;
-  ForEachPart(root, '/', [&](std::string_view component) {
-    if (found.empty() && before_previous == "pods" && IsPodUid(previous)) found.assign(previous);
-    before_previous = previous;
-    previous = component;
-  });
-  return found;
+  return NameUnder(root, "pods", IsPodUid);
 }
 
 bool SelfIdentity::IsSelfContainer(std::string_view id) const {

@@ -82,6 +82,12 @@ std::string ConfigV2(const std::string& id, const std::string& name, const std::
          "\",\"LogPath\":\"/var/lib/docker/containers/" + id + "/" + id + "-json.log\",\"NetworkSettings\":{}}";
 }
 
+std::vector<std::string> MessagesOf(const std::vector<CapturedEvent>& events) {
+  std::vector<std::string> messages;
+  for (const CapturedEvent& e : events) messages.push_back(e.message);
+  return messages;
+}
+
 std::string Label(const CapturedEvent& e, const std::string& key) {
   const std::string* v = e.labels.Find(key);
   return v ? *v : std::string("<none>");
@@ -117,6 +123,18 @@ class ContainerSourceTest : public ::testing::Test {
     Status st = s.Start(ctx);
     ASSERT_TRUE(st.ok()) << st.ToString();
   }
+  // Starts a source with c, waits until n events came (or the deadline passed), stops it, and
+  // returns the events.
+  std::vector<CapturedEvent> ReadEvents(const ContainerMonitorConfig& c, size_t n) {
+    CollectingConsumer out;
+    auto source = Make(c);
+    Start(*source, out);
+    const bool got = out.WaitForCount(n);
+    source->Stop();
+    EXPECT_TRUE(source->Finish().ok());
+    EXPECT_TRUE(got) << "got " << out.Count() << " of " << n << " events";
+    return out.Events();
+  }
   // Creates <docker_root>/<id>/ with config.v2.json (unless name is empty) and returns the log path.
   std::string AddDockerContainer(const std::string& id, const std::string& name, const std::string& image = "nginx:1.25",
                                  const std::map<std::string, std::string>& labels = {}) {
@@ -150,13 +168,7 @@ TEST_F(ContainerSourceTest, DockerRecordsBecomeTheLinesTheContainerWroteWithItsM
   WriteFile(log, DockerRecord("hello \"world\"\n") + DockerRecord("oops\n", "stderr", "2026-11-24T07:00:02Z") +
                      DockerSplitRecords(long_line) + DockerRecord("tty line\r\n") + "{\"log\":\"broken\n" +
                      DockerRecord("no newline at the end") + DockerRecord("after\n"));
-  CollectingConsumer out;
-  auto source = Make(Config());
-  Start(*source, out);
-  ASSERT_TRUE(out.WaitForCount(6)) << out.Count();
-  source->Stop();
-  ASSERT_TRUE(source->Finish().ok());
-  const std::vector<CapturedEvent> events = out.Events();
+  const std::vector<CapturedEvent> events = ReadEvents(Config(), 6);
   // The record without a newline is a part: it is joined with the next record of its stream.
   ASSERT_EQ(events.size(), 6u);
 
@@ -312,14 +324,9 @@ TEST_F(ContainerSourceTest, ContainerRemovedWhileTheAgentWasDownIsReadToTheEndOf
   // in progress) but the log file is still there.
   AppendFile(log, DockerRecord("two\n") + DockerRecord("three\n"));
   std::filesystem::remove(docker_ + "/" + id + "/config.v2.json");
-  CollectingConsumer out;
-  auto source = Make(Config());
-  Start(*source, out);
-  ASSERT_TRUE(out.WaitForCount(2));
-  source->Stop();
-  ASSERT_TRUE(source->Finish().ok());
-  EXPECT_EQ(out.Messages(), (std::vector<std::string>{"two", "three"}));
-  EXPECT_EQ(out.Events()[0].source_id, id);
+  const std::vector<CapturedEvent> events = ReadEvents(Config(), 2);
+  ASSERT_EQ(MessagesOf(events), (std::vector<std::string>{"two", "three"}));
+  EXPECT_EQ(events[0].source_id, id);
 }
 
 TEST_F(ContainerSourceTest, CriLogsJoinPartsTakeThePathAndTheContainerIdOfTheKubeletLink) {
@@ -332,13 +339,7 @@ TEST_F(ContainerSourceTest, CriLogsJoinPartsTakeThePathAndTheContainerIdOfTheKub
   ASSERT_EQ(::symlink(log.c_str(), (links + "/web-7d4b9c-x2x9q_shop_nginx-" + cid + ".log").c_str()), 0);
   WriteFile(log, CriLine("GET / 200") + CriLine("part one, ", "stdout", "P") + CriLine("an error", "stderr") +
                      CriLine("part two", "stdout", "F") + CriLine("", "stdout", "F") + CriLine("new runtime tag", "stdout", "F:x"));
-  CollectingConsumer out;
-  auto source = Make(Config());
-  Start(*source, out);
-  ASSERT_TRUE(out.WaitForCount(5)) << out.Count();
-  source->Stop();
-  ASSERT_TRUE(source->Finish().ok());
-  const std::vector<CapturedEvent> events = out.Events();
+  const std::vector<CapturedEvent> events = ReadEvents(Config(), 5);
   ASSERT_EQ(events.size(), 5u);
   EXPECT_EQ(events[0].message, "GET / 200");
   EXPECT_EQ(events[0].source_type, "cri");
@@ -549,14 +550,9 @@ TEST_F(ContainerSourceTest, APodLogHoldingDockerRecordsIsDecodedAsDockerWithTheP
   // Kubernetes on Docker (cri-dockerd): the pod log is Docker's json-file log.
   const std::string log = AddPod("shop", "legacy-1", "33333333-4444-5555-6666-777777777777", "app");
   WriteFile(log, DockerRecord("from docker\n", "stderr"));
-  CollectingConsumer out;
-  auto source = Make(Config());
-  Start(*source, out);
-  ASSERT_TRUE(out.WaitForCount(1));
-  source->Stop();
-  ASSERT_TRUE(source->Finish().ok());
-  ASSERT_EQ(out.Events().size(), 1u);
-  const CapturedEvent e = out.Events()[0];
+  const std::vector<CapturedEvent> events = ReadEvents(Config(), 1);
+  ASSERT_EQ(events.size(), 1u);
+  const CapturedEvent e = events[0];
   EXPECT_EQ(e.message, "from docker");
   EXPECT_EQ(e.flags, 0);
   EXPECT_EQ(Label(e, "stream"), "stderr");
