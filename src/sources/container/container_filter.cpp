@@ -51,14 +51,11 @@ std::string Quoted(std::string_view s) {
 
 ContainerFilter::ContainerFilter(std::vector<std::string> include_names, std::vector<std::string> exclude_names,
                                  std::map<std::string, std::string> include_labels,
-                                 std::map<std::string, std::string> exclude_labels, bool include_stdout,
-                                 bool include_stderr)
+                                 std::map<std::string, std::string> exclude_labels)
     : include_names_(std::move(include_names)),
       exclude_names_(std::move(exclude_names)),
       include_labels_(std::move(include_labels)),
-      exclude_labels_(std::move(exclude_labels)),
-      include_stdout_(include_stdout),
-      include_stderr_(include_stderr) {}
+      exclude_labels_(std::move(exclude_labels)) {}
 
 bool ContainerFilter::Accepts(std::span<const std::string_view> names, const Labels& labels) const {
   if (!include_names_.empty() && FirstMatch(include_names_, names).first == nullptr) return false;
@@ -70,10 +67,6 @@ bool ContainerFilter::Accepts(std::span<const std::string_view> names, const Lab
     if (LabelMatches(pattern, labels.Find(key))) return false;
   }
   return true;
-}
-
-bool ContainerFilter::AcceptsStream(ContainerStream stream) const {
-  return stream == ContainerStream::kStdout ? include_stdout_ : include_stderr_;
 }
 
 std::string ContainerFilter::Explain(std::span<const std::string_view> names, const Labels& labels) const {

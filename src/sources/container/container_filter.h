@@ -1,6 +1,7 @@
-// ContainerFilter: which containers, and which of their streams, the container source captures
-// (container_monitor's include_names, exclude_names, include_labels, exclude_labels and stream
-// switches, already parsed and validated by the configuration loader).
+// ContainerFilter: which containers the container source captures (container_monitor's
+// include_names, exclude_names, include_labels and exclude_labels, already parsed and validated by
+// the configuration loader). The stream switches (include_stdout, include_stderr) apply per record:
+// ContainerLogDecoder applies them.
 //
 // Names: a container is known by several names; Docker: its name ("web-1", without the leading
 // '/'); Kubernetes: its container name ("nginx") and "<namespace>/<pod>/<container>"
@@ -17,9 +18,7 @@
 //   - no exclude pattern matches any of its names;
 //   - every include_labels entry matches (an empty map asks nothing);
 //   - no exclude_labels entry matches.
-// Exclusion wins over inclusion. Streams: stdout is captured when include_stdout, stderr when
-// include_stderr; a filter that takes neither captures nothing (accepts_any_stream() is false and
-// the caller need not open the logs at all).
+// Exclusion wins over inclusion.
 //
 // Failure: none; every input is a valid filter (a pattern with an unclosed '[' is matched as
 // GlobMatchSegment matches it). Never throws (but for allocation failure).
@@ -38,7 +37,6 @@
 #include <vector>
 
 #include "core/labels.h"
-#include "sources/container/container_stream.h"
 
 namespace logcap {
 
@@ -46,13 +44,10 @@ class ContainerFilter {
  public:
   ContainerFilter(std::vector<std::string> include_names, std::vector<std::string> exclude_names,
                   std::map<std::string, std::string> include_labels,
-                  std::map<std::string, std::string> exclude_labels, bool include_stdout,
-                  bool include_stderr);
+                  std::map<std::string, std::string> exclude_labels);
 
   // names: every name the container is known by (see above).
   bool Accepts(std::span<const std::string_view> names, const Labels& labels) const;
-  bool AcceptsStream(ContainerStream stream) const;
-  bool accepts_any_stream() const { return include_stdout_ || include_stderr_; }
 
   // Why a container is refused, for one log line; "" when it is accepted. The first failing rule,
   // in the order above, e.g.
@@ -64,10 +59,6 @@ class ContainerFilter {
   // Names and values are quoted as given (not escaped).
   std::string Explain(std::span<const std::string_view> names, const Labels& labels) const;
 
-  // True when no rule refuses any container (both name lists and both label maps are empty).
-  bool accepts_all_containers() const {
-    return include_names_.empty() && exclude_names_.empty() && include_labels_.empty() && exclude_labels_.empty();
-  }
 
  private:
   using LabelRules = std::map<std::string, std::string>;
@@ -76,8 +67,6 @@ class ContainerFilter {
   std::vector<std::string> exclude_names_;
   LabelRules include_labels_;
   LabelRules exclude_labels_;
-  bool include_stdout_;
-  bool include_stderr_;
 };
 
 }  // namespace logcap

@@ -46,8 +46,7 @@ ContainerTailProfile::ContainerTailProfile(std::string component, const Containe
       config_(config),
       self_(std::move(self)),
       engine_(engine),
-      filter_(config.include_names, config.exclude_names, ToMap(config.include_labels), ToMap(config.exclude_labels),
-              config.include_stdout, config.include_stderr),
+      filter_(config.include_names, config.exclude_names, ToMap(config.include_labels), ToMap(config.exclude_labels)),
       docker_root_(config.docker_root),
       shared_(std::make_shared<ContainerDecodeShared>()) {
   while (docker_root_.size() > 1 && docker_root_.back() == '/') docker_root_.pop_back();

@@ -16,7 +16,7 @@ using Rules = std::map<std::string, std::string>;
 ContainerFilter Filter(std::vector<std::string> include_names, std::vector<std::string> exclude_names,
                        Rules include_labels = {}, Rules exclude_labels = {}) {
   return ContainerFilter(std::move(include_names), std::move(exclude_names), std::move(include_labels),
-                         std::move(exclude_labels), true, true);
+                         std::move(exclude_labels));
 }
 
 bool Accepts(const ContainerFilter& f, const Names& names, const Labels& labels = {}) {
@@ -28,7 +28,6 @@ bool Accepts(const ContainerFilter& f, const Names& names, const Labels& labels 
 
 TEST(ContainerFilterTest, EmptyFilterAcceptsEverything) {
   const ContainerFilter f = Filter({}, {});
-  EXPECT_TRUE(f.accepts_all_containers());
   EXPECT_TRUE(Accepts(f, {"web-1"}));
   EXPECT_TRUE(Accepts(f, {}));
   EXPECT_TRUE(Accepts(f, {"nginx", "shop/web-7d4b9c/nginx"}, {{"app", "web"}}));
@@ -37,7 +36,6 @@ TEST(ContainerFilterTest, EmptyFilterAcceptsEverything) {
 
 TEST(ContainerFilterTest, IncludeNames) {
   const ContainerFilter f = Filter({"web-*", "api"}, {});
-  EXPECT_FALSE(f.accepts_all_containers());
   EXPECT_TRUE(Accepts(f, {"web-1"}));
   EXPECT_TRUE(Accepts(f, {"api"}));
   EXPECT_FALSE(Accepts(f, {"api-2"}));  // a whole-name match
@@ -160,28 +158,6 @@ TEST(ContainerFilterTest, AllRulesCombined) {
   EXPECT_EQ(f.Explain(Names{"db-canary"}, {}), "include_names: no pattern matches \"db-canary\"");
   EXPECT_EQ(f.Explain(Names{"web-canary"}, {}), "exclude_names: *-canary matches \"web-canary\"");
   EXPECT_EQ(f.Explain(Names{"web-1"}, off), "exclude_labels: logs=off (logs=\"off\")");
-}
-
-TEST(ContainerFilterTest, Streams) {
-  const Rules none;
-  const ContainerFilter both({}, {}, none, none, true, true);
-  EXPECT_TRUE(both.AcceptsStream(ContainerStream::kStdout));
-  EXPECT_TRUE(both.AcceptsStream(ContainerStream::kStderr));
-  EXPECT_TRUE(both.accepts_any_stream());
-  const ContainerFilter out({}, {}, none, none, true, false);
-  EXPECT_TRUE(out.AcceptsStream(ContainerStream::kStdout));
-  EXPECT_FALSE(out.AcceptsStream(ContainerStream::kStderr));
-  EXPECT_TRUE(out.accepts_any_stream());
-  const ContainerFilter err({}, {}, none, none, false, true);
-  EXPECT_FALSE(err.AcceptsStream(ContainerStream::kStdout));
-  EXPECT_TRUE(err.AcceptsStream(ContainerStream::kStderr));
-  EXPECT_TRUE(err.accepts_any_stream());
-  const ContainerFilter neither({}, {}, none, none, false, false);
-  EXPECT_FALSE(neither.AcceptsStream(ContainerStream::kStdout));
-  EXPECT_FALSE(neither.AcceptsStream(ContainerStream::kStderr));
-  EXPECT_FALSE(neither.accepts_any_stream());
-  // Streams do not affect which containers are accepted.
-  EXPECT_TRUE(neither.Accepts(Names{"a"}, {}));
 }
 
 }  // namespace
