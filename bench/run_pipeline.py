@@ -122,6 +122,17 @@ SCENARIOS["kafka_in_json"] = {"title": "kafka (event JSON) -> null", "sink": "nu
 # The container source (container_monitor) over one container's log in the runtime's layout.
 SCENARIOS["docker_null"] = {"title": "docker json-file -> null", "sink": "null", "container": "docker"}
 SCENARIOS["cri_null"] = {"title": "CRI -> null", "sink": "null", "container": "cri"}
+# Fluent Bit's "tail + JSON parser + modify (add a field) -> HTTP" (reference/peers.md), as a
+# processing pipeline: the JSON lines (half the input) are parsed into fields, with the level and
+# the time taken from them; every line gets one field added. The nginx lines pass the parser by.
+_JSON_MODIFY = {"pipelines": [{"name": "default", "steps": [
+    {"name": "parse", "type": "json_parse", "condition": "^\\{"},
+    {"name": "modify", "type": "field_add", "config": {"fields": {"cluster": "bench"}}},
+]}]}
+SCENARIOS["http_json_modify"] = {"title": "file -> json_parse + field_add -> http, buffer off", "sink": "http",
+                                 "sink_config": {"compression": "none"}, "processing": _JSON_MODIFY}
+SCENARIOS["null_json_modify"] = {"title": "file -> json_parse + field_add -> null", "sink": "null",
+                                 "processing": _JSON_MODIFY}
 # Sinks whose scenarios deliver to the http-receiver test peer.
 RECEIVER_SINKS = ("http", "loki")
 
@@ -147,6 +158,9 @@ TARGETS = {
     "kafka_lz4": {"lines_per_s": (">=", 800_000), **_RSS},
     "kafka_none": dict(_RSS), "kafka_gzip": dict(_RSS), "kafka_snappy": dict(_RSS), "kafka_zstd": dict(_RSS),
     "kafka_in_raw": dict(_RSS), "kafka_in_json": dict(_RSS),
+    # The pipelines issue: the same shape as Fluent Bit's 205k lines/s and 25 CPU-s/GiB.
+    "http_json_modify": {"lines_per_s": (">=", 800_000), "cpu_s_per_gib": ("<=", 8.0), **_RSS},
+    "null_json_modify": dict(_RSS),
     # The container logs issue: at least 1,000,000 lines/s and at most 3 CPU-s per GiB into null
     # (per GiB of the file's bytes, like Fluent Bit's ~240k lines/s and 12 CPU-s/GiB reading
     # Docker json-file logs into HTTP here).
@@ -161,6 +175,7 @@ RATIOS = [
     ("http gzip / none, buffer on", "http_gzip_buffer", "http_buffer", {}),
     ("loki json+gzip / protobuf+snappy", "loki_json", "loki", {}),
     ("loki stored / snappy", "loki_stored", "loki", {}),
+    ("json_parse + field_add / none, into http", "http_json_modify", "http", {}),
 ]
 SENT_METRIC = "log_capturer_logs_sent_total"
 
@@ -394,6 +409,8 @@ def build_config(input_path, workdir, port, scenario, receiver_url=None, kafka_b
             "read_from": "beginning",
             "labels": {"job": "bench"},
         }
+    if "processing" in spec:
+        config["processing"] = spec["processing"]
     if "kafka_source" in spec:
         if not kafka_bootstraps:
             raise ValueError("scenario %s needs the kafka bootstrap servers" % scenario)

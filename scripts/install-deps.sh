@@ -8,7 +8,7 @@ BUILD_PACKAGES=(
   libyaml-cpp-dev libboost-dev prometheus-cpp-dev rapidjson-dev libsimdjson-dev
   zlib1g-dev libzstd-dev libsnappy-dev liblz4-dev libssl-dev libxxhash-dev libpcre2-dev
   libcurl4-openssl-dev librdkafka-dev libprotobuf-dev protobuf-compiler
-  libspdlog-dev libfmt-dev libcli11-dev
+  libspdlog-dev libfmt-dev libcli11-dev libabsl-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Real peers the tests talk to: promtool checks /metrics; python3 drives end-to-end tests; openssl

@@ -13,6 +13,7 @@
 #include "pipeline/delivery.h"
 #include "pipeline/dispatcher.h"
 #include "pipeline/processor.h"
+#include "processing/pipeline_processor.h"
 #include "server/http_server.h"
 #include "codec/json_escape.h"
 #include "sinks/sink_registry.h"
@@ -71,10 +72,34 @@ Status Agent::Start() {
   if (!status.ok()) return status;
 
   processors_ = std::make_unique<ProcessorChain>();
+  {
+    // Already checked by LoadConfig for a config file; an embedded config is checked here.
+    ConfigLoadResult checked;
+    checked.file = config_.source_path.empty() ? "config" : config_.source_path;
+    checked.config = config_;
+    std::shared_ptr<const PipelineSet> set = CompileProcessing(checked, *metrics_);
+    if (!checked.ok()) {
+      std::string problems;
+      for (const auto& e : checked.errors) problems += "\n  " + e.ToString();
+      return Status::InvalidArgument("processing pipelines:" + problems);
+    }
+    if (set) pipeline_sets_.push_back(set);
+    auto processor = std::make_unique<PipelineProcessor>(std::move(set));
+    pipelines_ = processor.get();
+    processors_->Add(std::move(processor));
+  }
   dispatcher_ = std::make_unique<Dispatcher>(config_.dispatcher, processors_.get(), delivery_->output(), metrics_.get());
   dispatcher_->Start();
 
-  sources_ = BuildEnabledSources(config_, &status);
+  // A file's multiline rule comes from the pipelines in force when it is opened; the decoder copies
+  // the spec, and pipeline_sets_ keeps every set alive, so the pointer stays valid for the copy.
+  PipelineProcessor* processor = pipelines_;
+  MultilineLookup multiline = [processor](const SourceInfo& source) -> const MultilineSpec* {
+    std::shared_ptr<const PipelineSet> set = processor->set();
+    const Pipeline* pipeline = set ? set->Select(source) : nullptr;
+    return pipeline != nullptr ? pipeline->multiline() : nullptr;
+  };
+  sources_ = BuildEnabledSources(config_, &status, multiline);
   if (!status.ok()) return status;
   if (config_.server.enabled) {  // POST /api/v1/logs is part of the API (CONTRACT §5)
     auto ingest = std::make_unique<HttpIngestSource>();
@@ -181,6 +206,24 @@ ReloadOutcome Agent::Reload() {
   compare(next.file_monitor == config_.file_monitor, "file_monitor");
   compare(next.container_monitor == config_.container_monitor, "container_monitor");
   compare(next.dispatcher == config_.dispatcher, "dispatcher");
+  compare(next.kafka_input == config_.kafka_input, "kafka_input");
+  if (pipelines_ != nullptr) {
+    // Pipelines reload live (the pipelines file may have changed even when the config did not):
+    // batches that start after the swap take the new set; files already open keep the multiline
+    // rule they were opened with.
+    ConfigLoadResult checked;
+    checked.file = loaded.file;
+    checked.config = next;
+    checked.key_locations = loaded.key_locations;
+    std::shared_ptr<const PipelineSet> set = CompileProcessing(checked, *metrics_);
+    if (checked.ok()) {
+      if (set) pipeline_sets_.push_back(set);
+      pipelines_->Swap(std::move(set));
+      config_.processing = next.processing;
+      outcome.applied.push_back(std::string("processing: ") +
+                                (next.processing.enabled ? "pipelines recompiled" : "disabled"));
+    }
+  }
   compare(next.sinks == config_.sinks, "sinks");
   compare(next.positions == config_.positions, "positions");
   compare(next.disk_buffer == config_.disk_buffer, "disk_buffer");

@@ -29,6 +29,8 @@ class Dispatcher;
 class HttpIngestSource;
 class HttpServer;
 class Metrics;
+class PipelineProcessor;
+class PipelineSet;
 class ProcessorChain;
 class Source;
 
@@ -74,6 +76,10 @@ class Agent {
   mutable std::mutex config_mu_;  // guards config_ against concurrent reloads
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<ProcessorChain> processors_;
+  PipelineProcessor* pipelines_ = nullptr;  // in processors_: runs the processing pipelines
+  // Every pipeline set compiled since start: sources keep pointers into a set's multiline specs
+  // for files opened under it, so a reload never frees one (reloads are rare, sets are small).
+  std::vector<std::shared_ptr<const PipelineSet>> pipeline_sets_;
   std::unique_ptr<Delivery> delivery_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::vector<std::unique_ptr<Source>> sources_;

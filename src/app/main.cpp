@@ -2,6 +2,7 @@
 //
 //   log-capturer [--config FILE]   run the agent
 //   log-capturer validate FILE     check a configuration: exit 0, or 2 with FILE:LINE:COL errors
+//   log-capturer test PIPELINES CASES  run test cases through pipelines: exit 0 pass, 1 fail, 2 invalid
 //   log-capturer buffer check DIR  report a disk buffer's problems offline (exit 0 clean, 1 problems)
 //   log-capturer buffer repair DIR cut torn tails, drop corrupt records, fix cursors (exit 0 / 1)
 //   log-capturer --version
@@ -24,6 +25,7 @@
 #include "buffer/wal_check.h"
 #include "app/logging.h"
 #include "app/load_config.h"
+#include "app/pipeline_test_command.h"
 
 namespace {
 
@@ -131,6 +133,13 @@ int main(int argc, char** argv) {
   CLI::App* validate = app.add_subcommand("validate", "check a configuration file and exit (0 valid, 2 invalid)");
   validate->add_option("file", validate_path, "the configuration file")->required();
 
+  std::string test_pipelines, test_cases;
+  CLI::App* test = app.add_subcommand(
+      "test", "run the cases of a cases file through pipelines and compare the events (0 pass, 1 fail, 2 invalid)");
+  test->add_option("pipelines", test_pipelines, "the pipelines file (or an agent config with a processing section)")
+      ->required();
+  test->add_option("cases", test_cases, "the cases file (docs/processing.md, \"Testing pipelines\")")->required();
+
   std::string buffer_action, buffer_dir;
   CLI::App* buffer = app.add_subcommand("buffer", "inspect or repair a disk buffer directory (stop the agent first)");
   buffer->add_option("action", buffer_action, "check (report problems; exit 1 if any) or repair (fix them)")
@@ -145,6 +154,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitConfig;
   }
   if (*validate) return Validate(validate_path);
+  if (*test) return logcap::RunPipelineTests(test_pipelines, test_cases, std::cout, std::cerr);
   if (*buffer) return BufferTool(buffer_action, buffer_dir);
   return Run(config_path);
 }

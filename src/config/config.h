@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "config/config_tree.h"
+
 namespace logcap {
 
 using Duration = std::chrono::milliseconds;
@@ -64,6 +66,7 @@ struct FileMonitorConfig {
   uint64_t read_buffer_size = 256 * kKiB;                    // bytes per read() and per byte block
   uint64_t max_open_files = 1024;                            // files held open at once
   uint64_t fingerprint_size = 256;                           // bytes hashed to identify a file
+  std::string pipeline;  // the processing pipeline for every event of this source; "" = source_mapping
 
   bool operator==(const FileMonitorConfig&) const = default;
 };
@@ -84,6 +87,7 @@ struct ContainerMonitorConfig {
   uint64_t max_line_size = 1 * kMiB;                          // a joined line longer than this is truncated
   Duration partial_line_timeout = std::chrono::seconds(5);   // emit an unfinished joined line after idle
   Duration scan_interval = std::chrono::seconds(2);          // glob re-evaluation for new containers
+  std::string pipeline;  // the processing pipeline for every event of this source; "" = source_mapping
 
   bool operator==(const ContainerMonitorConfig&) const = default;
 };
@@ -214,6 +218,7 @@ struct KafkaInputConfig {
   std::string client_id = "log-capturer";
   Duration commit_interval = std::chrono::seconds(1);
   StringMap librdkafka_options;
+  std::string pipeline;  // the processing pipeline for every event of this source; "" = source_mapping
 
   bool operator==(const KafkaInputConfig&) const = default;
 };
@@ -277,6 +282,18 @@ struct SinksConfig {
   bool operator==(const SinksConfig&) const = default;
 };
 
+// Processing pipelines (docs/processing.md): parse, enrich, filter, redact, sample, ... . The
+// pipelines and the mapping are trees whose shape the processing module checks and compiles
+// (processing/pipeline_set.h), inline here or in `pipelines_file` (not both).
+struct ProcessingConfig {
+  bool enabled = true;
+  std::string pipelines_file;   // a YAML file with `pipelines` and `source_mapping`; relative to the config
+  ConfigTree pipelines;         // inline: [{name, description, steps: [{name, type, config, condition}]}]
+  ConfigTree source_mapping;    // inline: {pipeline: [patterns]}, first match in file order
+
+  bool operator==(const ProcessingConfig&) const = default;
+};
+
 struct PositionsConfig {
   std::string directory;  // default: <data_dir>/positions
   Duration flush_interval = std::chrono::seconds(1);
@@ -316,6 +333,7 @@ struct Config {
   ContainerMonitorConfig container_monitor;
   KafkaInputConfig kafka_input;
   DispatcherConfig dispatcher;
+  ProcessingConfig processing;
   SinksConfig sinks;
   PositionsConfig positions;
   DiskBufferConfig disk_buffer;

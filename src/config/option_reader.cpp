@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_tree_yaml.h"
 #include "config/did_you_mean.h"
 #include "config/units.h"
 #include "config/yaml_location.h"
@@ -35,6 +36,7 @@ std::string Expected(const Option& option) {
     case OptionType::kSize: return "a size such as 1048576, 64KiB, 100MiB or 1GiB";
     case OptionType::kStringList: return "a list of strings, e.g. [\"a\", \"b\"]";
     case OptionType::kStringMap: return "a map of strings, e.g. {key: value}";
+    case OptionType::kTree: return "a structure";
   }
   return "";
 }
@@ -133,7 +135,8 @@ std::optional<OptionValue> ParseScalar(const Option& option, const std::string& 
     case OptionType::kString:
     case OptionType::kEnum: return OptionValue(text);
     case OptionType::kStringList:
-    case OptionType::kStringMap: break;
+    case OptionType::kStringMap:
+    case OptionType::kTree: break;
   }
   *error = "internal error: not a scalar type";
   return std::nullopt;
@@ -252,6 +255,7 @@ std::optional<OptionValue> ReadOptionValue(const Option& option, const YAML::Nod
   switch (option.type) {
     case OptionType::kStringList: return ReadList(option, value, env, ctx);
     case OptionType::kStringMap: return ReadMap(option, value, env, ctx);
+    case OptionType::kTree: return OptionValue(ConfigTreeFromYaml(value, env, option.path, ctx));
     default: return ReadScalarOption(option, value, key_at, env, ctx);
   }
 }

@@ -29,6 +29,7 @@ OptionValue ToOptionValue(const std::string& v) { return v; }
 OptionValue ToOptionValue(Duration v) { return v; }
 OptionValue ToOptionValue(const StringList& v) { return v; }
 OptionValue ToOptionValue(const StringMap& v) { return v; }
+OptionValue ToOptionValue(const ConfigTree& v) { return v; }
 
 void Assign(const OptionValue& v, bool* out) { *out = std::get<bool>(v); }
 void Assign(const OptionValue& v, int* out) { *out = static_cast<int>(std::get<int64_t>(v)); }
@@ -38,6 +39,7 @@ void Assign(const OptionValue& v, std::string* out) { *out = std::get<std::strin
 void Assign(const OptionValue& v, Duration* out) { *out = std::get<Duration>(v); }
 void Assign(const OptionValue& v, StringList* out) { *out = std::get<StringList>(v); }
 void Assign(const OptionValue& v, StringMap* out) { *out = std::get<StringMap>(v); }
+void Assign(const OptionValue& v, ConfigTree* out) { *out = std::get<ConfigTree>(v); }
 
 // `field` is a generic lambda `[](auto& c) -> auto& { return c.section.member; }` that works on
 // both Config& and const Config&.
@@ -133,6 +135,13 @@ Option Map(std::string_view path, std::string_view description, Field field) {
   return Bind(path, OptionType::kStringMap, description, field);
 }
 
+// A structure its component reads and checks (ConfigTree): e.g. the processing pipelines.
+template <typename Field>
+Option Tree(std::string_view path, std::string_view description, Field field) {
+  static_assert(std::is_same_v<FieldType<Field>, ConfigTree>);
+  return Bind(path, OptionType::kTree, description, field);
+}
+
 std::vector<Option> BuildOptions() {
   // clang-format off
   return {
@@ -193,6 +202,8 @@ std::vector<Option> BuildOptions() {
          [](auto& c) -> auto& { return c.file_monitor.max_open_files; }),
     Size("file_monitor.fingerprint_size", "Bytes at the start of a file hashed to recognise it after a rename.",
          16, 64 * kKiBi, [](auto& c) -> auto& { return c.file_monitor.fingerprint_size; }),
+    Str("file_monitor.pipeline", "The processing pipeline (by name) for every event of this source; empty = chosen by `processing.source_mapping`.",
+        [](auto& c) -> auto& { return c.file_monitor.pipeline; }),
 
     // container_monitor
     Bool("container_monitor.enabled", "Read Docker json-file and Kubernetes CRI container logs.",
@@ -225,6 +236,8 @@ std::vector<Option> BuildOptions() {
         milliseconds(10), hours(1), [](auto& c) -> auto& { return c.container_monitor.partial_line_timeout; }),
     Dur("container_monitor.scan_interval", "How often the log directories are re-evaluated for new containers (inotify also reports them at once).",
         milliseconds(100), hours(1), [](auto& c) -> auto& { return c.container_monitor.scan_interval; }),
+    Str("container_monitor.pipeline", "The processing pipeline (by name) for every event of this source; empty = chosen by `processing.source_mapping`.",
+        [](auto& c) -> auto& { return c.container_monitor.pipeline; }),
 
     // kafka_input
     Bool("kafka_input.enabled", "Consume events from Apache Kafka in a consumer group (at least once).",
@@ -261,6 +274,8 @@ std::vector<Option> BuildOptions() {
     Map("kafka_input.librdkafka_options",
         "Other librdkafka consumer properties, passed through as they are (they override the keys above).",
         [](auto& c) -> auto& { return c.kafka_input.librdkafka_options; }),
+    Str("kafka_input.pipeline", "The processing pipeline (by name) for every event of this source; empty = chosen by `processing.source_mapping`.",
+        [](auto& c) -> auto& { return c.kafka_input.pipeline; }),
 
     // dispatcher
     Uint("dispatcher.queue_size", "Events held in memory between sources and sinks.", 1, 100000000,
@@ -447,6 +462,16 @@ std::vector<Option> BuildOptions() {
     Bool("sinks.null.enabled", "Acknowledge and discard every event (benchmarks, tests). The YAML key is `null:`.",
          [](auto& c) -> auto& { return c.sinks.null_sink.enabled; }),
 
+    // processing
+    Bool("processing.enabled", "Run the processing pipelines (docs/processing.md); off = events pass unchanged.",
+         [](auto& c) -> auto& { return c.processing.enabled; }),
+    Str("processing.pipelines_file", "A YAML file holding `pipelines` and `source_mapping` (relative paths are from this config's folder). Not together with inline `pipelines`.",
+        [](auto& c) -> auto& { return c.processing.pipelines_file; }),
+    Tree("processing.pipelines", "Inline pipelines: `[{name, description, steps: [{name, type, config, condition}]}]` (docs/processing.md).",
+         [](auto& c) -> auto& { return c.processing.pipelines; }),
+    Tree("processing.source_mapping", "Which pipeline each source's events take: `{pipeline: [patterns]}`, first match in file order (docs/processing.md).",
+         [](auto& c) -> auto& { return c.processing.source_mapping; }),
+
     // positions
     Str("positions.directory", "Where read positions are saved; empty = `<data_dir>/positions`.",
         [](auto& c) -> auto& { return c.positions.directory; }),
@@ -567,6 +592,7 @@ std::string_view OptionTypeName(OptionType type) {
     case OptionType::kSize: return "size";
     case OptionType::kStringList: return "list of strings";
     case OptionType::kStringMap: return "map of strings";
+    case OptionType::kTree: return "structure";
   }
   return "?";
 }
@@ -587,6 +613,10 @@ std::string FormatOptionValue(const Option& option, const OptionValue& value) {
         out += Quoted(item);
       }
       return out + "]";
+    }
+    case OptionType::kTree: {
+      const ConfigTree& tree = std::get<ConfigTree>(value);
+      return tree.is_map() ? "{...}" : tree.is_list() ? "[...]" : tree.is_null() ? "~" : Quoted(tree.scalar);
     }
     case OptionType::kStringMap: {
       std::string out = "{";

@@ -21,12 +21,12 @@
 
 namespace logcap {
 
-enum class OptionType { kBool, kInt, kUint, kString, kEnum, kDuration, kSize, kStringList, kStringMap };
+enum class OptionType { kBool, kInt, kUint, kString, kEnum, kDuration, kSize, kStringList, kStringMap, kTree };
 
 // A value in the table's neutral form: kBool -> bool, kInt -> int64_t, kUint and kSize -> uint64_t
 // (bytes), kString and kEnum -> std::string, kDuration -> Duration, kStringList -> StringList,
-// kStringMap -> StringMap.
-using OptionValue = std::variant<bool, int64_t, uint64_t, std::string, Duration, StringList, StringMap>;
+// kStringMap -> StringMap, kTree -> ConfigTree (a structure its component checks, e.g. pipelines).
+using OptionValue = std::variant<bool, int64_t, uint64_t, std::string, Duration, StringList, StringMap, ConfigTree>;
 
 struct Option {
   std::string_view path;  // dotted YAML path, e.g. "server.port"

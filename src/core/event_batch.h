@@ -83,6 +83,12 @@ class EventBatch {
     return removed;
   }
 
+  // After messages were replaced through mutable_events() (processors): recomputes message_bytes().
+  void RecountMessageBytes() {
+    message_bytes_ = 0;
+    for (const Event& e : events_) message_bytes_ += e.message.size();
+  }
+
   const std::vector<Event>& events() const { return events_; }
   std::vector<Event>& mutable_events() { return events_; }
   size_t size() const { return events_.size(); }
@@ -93,6 +99,8 @@ class EventBatch {
   Nanos OldestReadTime() const { return oldest_read_; }
   size_t ack_count() const { return acks_.size(); }
   void Reserve(size_t n) { events_.reserve(n); }
+  // Room for n more attribute entries (a processor about to give many events attributes).
+  void ReserveAttributes(size_t n) { attributes_.reserve(attributes_.size() + n); }
 
  private:
   std::vector<Event> events_;

@@ -49,6 +49,7 @@ class Labels {
     for (const auto& p : other.pairs_) Set(p.first, p.second);
   }
 
+  void Clear() { pairs_.clear(); }
   bool empty() const { return pairs_.empty(); }
   size_t size() const { return pairs_.size(); }
   auto begin() const { return pairs_.begin(); }

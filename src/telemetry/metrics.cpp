@@ -12,6 +12,13 @@ using prometheus::BuildCounter;
 using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 
+// A step spends microseconds to milliseconds on a batch.
+const prometheus::Histogram::BucketBoundaries& StepBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005,
+                                                                0.01,    0.05,    0.1,    0.5,    1};
+  return kBuckets;
+}
+
 // Latency buckets from 100 µs to 60 s: stage times are sub-millisecond, end-to-end can be seconds.
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   static const prometheus::Histogram::BucketBoundaries kBuckets{
@@ -51,6 +58,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   kafka_rebalances_ = &BuildCounter().Name("log_capturer_kafka_input_rebalances_total").Help("Consumer group rebalances (assignments and revocations) seen.").Register(r);
   container_malformed_ = &BuildCounter().Name("log_capturer_container_malformed_records_total").Help("Container log records that did not decode, passed on as raw lines flagged malformed.").Register(r);
   containers_skipped_ = &BuildCounter().Name("log_capturer_container_files_skipped_total").Help("Container log files not read: filtered out, the agent's own, or not a known layout.").Register(r);
+  step_events_ = &BuildCounter().Name("log_capturer_pipeline_step_events_total").Help("Events a processing step saw (in), passed on (out), dropped, and marked failed (error).").Register(r);
+  step_duration_ = &BuildHistogram().Name("log_capturer_pipeline_step_duration_seconds").Help("Time a processing step spent on one batch.").Register(r);
   buffer_disk_bytes_ = &BuildGauge().Name("log_capturer_buffer_disk_bytes").Help("Bytes of all disk buffer segments.").Register(r).Add({});
   buffer_corrupt_records_ = &BuildCounter().Name("log_capturer_buffer_corrupt_records_total").Help("Disk buffer records skipped for a bad checksum or framing.").Register(r).Add({});
   buffer_write_errors_ = &BuildCounter().Name("log_capturer_buffer_write_errors_total").Help("Disk buffer appends that failed (disk full, I/O error) and were retried.").Register(r).Add({});
@@ -81,6 +90,13 @@ prometheus::Histogram& Metrics::SinkSendDuration(std::string_view sink) {
 prometheus::Gauge& Metrics::BufferSizeBytes(std::string_view sink) { return buffer_size_->Add({{"sink", S(sink)}}); }
 prometheus::Counter& Metrics::DlqEntries(std::string_view sink, std::string_view reason) {
   return dlq_entries_->Add({{"sink", S(sink)}, {"reason", S(reason)}});
+}
+prometheus::Counter& Metrics::PipelineStepEvents(std::string_view pipeline, std::string_view step,
+                                                 std::string_view outcome) {
+  return step_events_->Add({{"pipeline", S(pipeline)}, {"step", S(step)}, {"outcome", S(outcome)}});
+}
+prometheus::Histogram& Metrics::PipelineStepDuration(std::string_view pipeline, std::string_view step) {
+  return step_duration_->Add({{"pipeline", S(pipeline)}, {"step", S(step)}}, StepBuckets());
 }
 prometheus::Counter& Metrics::LinesTruncated(std::string_view source) { return truncated_->Add({{"source", S(source)}}); }
 prometheus::Counter& Metrics::FileEvents(std::string_view source, std::string_view event) {

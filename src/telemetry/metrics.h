@@ -96,6 +96,12 @@ class Metrics {
   // log_capturer_container_files_skipped_total{source, reason}: container log files not read (reason
   // filtered | self | unknown_layout)
   prometheus::Counter& ContainerFilesSkipped(std::string_view source, std::string_view reason);
+  // log_capturer_pipeline_step_events_total{pipeline, step, outcome}: events a processing step saw
+  // (outcome in), passed on (out), dropped (dropped: drop, sample, dedup, throttle) and marked
+  // failed (error; they flow on with an `_error` field)
+  prometheus::Counter& PipelineStepEvents(std::string_view pipeline, std::string_view step, std::string_view outcome);
+  // log_capturer_pipeline_step_duration_seconds{pipeline, step}: time a step spent on one batch
+  prometheus::Histogram& PipelineStepDuration(std::string_view pipeline, std::string_view step);
   // log_capturer_buffer_disk_bytes: bytes of every segment of the disk buffer
   prometheus::Gauge& BufferDiskBytes() { return *buffer_disk_bytes_; }
   // log_capturer_buffer_corrupt_records_total: records skipped because their checksum or framing was bad
@@ -137,6 +143,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* kafka_rebalances_;
   prometheus::Family<prometheus::Counter>* container_malformed_;
   prometheus::Family<prometheus::Counter>* containers_skipped_;
+  prometheus::Family<prometheus::Counter>* step_events_;
+  prometheus::Family<prometheus::Histogram>* step_duration_;
   prometheus::Gauge* buffer_disk_bytes_;
   prometheus::Counter* buffer_corrupt_records_;
   prometheus::Counter* buffer_write_errors_;

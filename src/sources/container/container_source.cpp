@@ -42,15 +42,18 @@ FileMonitorConfig ContainerFileConfig(const ContainerMonitorConfig& config) {
 }
 
 ContainerSource::ContainerSource(std::string name, ContainerMonitorConfig config, std::string positions_directory,
-                                 Duration positions_flush_interval)
+                                 Duration positions_flush_interval, MultilineLookup multiline)
     : name_(std::move(name)),
       config_(std::move(config)),
       positions_directory_(std::move(positions_directory)),
-      positions_flush_interval_(positions_flush_interval) {}
+      positions_flush_interval_(positions_flush_interval),
+      multiline_(std::move(multiline)) {}
 
 ContainerSource::ContainerSource(std::string name, ContainerMonitorConfig config, std::string positions_directory,
-                                 Duration positions_flush_interval, const SelfIdentity& self)
-    : ContainerSource(std::move(name), std::move(config), std::move(positions_directory), positions_flush_interval) {
+                                 Duration positions_flush_interval, const SelfIdentity& self,
+                                 MultilineLookup multiline)
+    : ContainerSource(std::move(name), std::move(config), std::move(positions_directory), positions_flush_interval,
+                      std::move(multiline)) {
   self_ = std::make_unique<SelfIdentity>(self);
 }
 
@@ -90,7 +93,7 @@ Status ContainerSource::Start(const SourceContext& context) {
     file_config.read_from = "beginning";
   }
   files_ = std::make_unique<FileSource>(name_, std::move(file_config), positions_directory_, kPositionsFile,
-                                        positions_flush_interval_, profile_);
+                                        positions_flush_interval_, profile_, multiline_);
   SourceContext file_context = context;
   file_context.metrics = metrics;
   Status s = files_->Start(file_context);

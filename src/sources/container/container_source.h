@@ -22,6 +22,7 @@
 
 #include "config/config.h"
 #include "pipeline/source.h"
+#include "processing/multiline_spec.h"
 
 namespace logcap {
 
@@ -34,11 +35,14 @@ class ContainerSource : public Source {
  public:
   static constexpr const char* kPositionsFile = "container_positions.json";
 
+  // multiline (optional): asked with each stream's SourceInfo of each log file opened whether its
+  // pipeline starts with a multiline step; such streams are joined as they are read (after the
+  // runtime's parts are joined), stdout and stderr separately.
   ContainerSource(std::string name, ContainerMonitorConfig config, std::string positions_directory,
-                  Duration positions_flush_interval);
+                  Duration positions_flush_interval, MultilineLookup multiline = nullptr);
   // For tests: who the agent is (instead of /proc/self and the host name).
   ContainerSource(std::string name, ContainerMonitorConfig config, std::string positions_directory,
-                  Duration positions_flush_interval, const SelfIdentity& self);
+                  Duration positions_flush_interval, const SelfIdentity& self, MultilineLookup multiline = nullptr);
   ~ContainerSource() override;
 
   const std::string& name() const override { return name_; }
@@ -56,6 +60,7 @@ class ContainerSource : public Source {
   const ContainerMonitorConfig config_;
   const std::string positions_directory_;
   const Duration positions_flush_interval_;
+  const MultilineLookup multiline_;
   std::unique_ptr<SelfIdentity> self_;
   std::unique_ptr<Metrics> own_metrics_;
   std::unique_ptr<DockerEngineWatcher> engine_;

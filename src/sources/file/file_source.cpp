@@ -42,18 +42,19 @@ TailOptions MakeTailOptions(const FileMonitorConfig& c) {
 }  // namespace
 
 FileSource::FileSource(std::string name, FileMonitorConfig config, std::string positions_directory,
-                       Duration positions_flush_interval)
+                       Duration positions_flush_interval, MultilineLookup multiline)
     : FileSource(std::move(name), std::move(config), std::move(positions_directory), PositionsStore::kFileName,
-                 positions_flush_interval, nullptr) {}
+                 positions_flush_interval, nullptr, std::move(multiline)) {}
 
 FileSource::FileSource(std::string name, FileMonitorConfig config, std::string positions_directory,
                        std::string positions_file, Duration positions_flush_interval,
-                       std::shared_ptr<TailProfile> profile)
+                       std::shared_ptr<TailProfile> profile, MultilineLookup multiline)
     : name_(std::move(name)),
       config_(std::move(config)),
       positions_directory_(std::move(positions_directory)),
       positions_file_(std::move(positions_file)),
       profile_(std::move(profile)),
+      multiline_(std::move(multiline)),
       flush_interval_(AtLeast(ToNanos(positions_flush_interval), 10 * kNanosPerMilli)),
       poll_interval_(AtLeast(ToNanos(config_.poll_interval), 10 * kNanosPerMilli)),
       scan_interval_(AtLeast(ToNanos(config_.scan_interval), 10 * kNanosPerMilli)),

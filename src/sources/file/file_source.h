@@ -24,6 +24,9 @@
 //
 // Profiles: a FileSource built with a TailProfile (the container source) asks it, for each file it
 // finds, whether and how to read it (tail_profile.h); without one, every file is plain lines.
+// Multiline: with a MultilineLookup, a file whose pipeline starts with a multiline step gets its
+// lines joined as they are read (sources/file/multiline_decoder.h); held groups are flushed after
+// their flush_timeout of idle time by the same poll tick that flushes partial lines.
 //
 // Lifecycle and threads: Start, Stop and Finish are called by one thread (the Agent's), in that
 // order. Stop wakes the loop and joins it; if the thread is blocked in BatchConsumer::Push under
@@ -44,6 +47,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "processing/multiline_spec.h"
 #include "core/clock.h"
 #include "pipeline/source.h"
 #include "sources/file/glob.h"
@@ -63,12 +67,16 @@ class FileSource : public Source, private TailOutput {
  public:
   // name: the configured component ("file_monitor"); used as the metrics label `source` and as
   // SourceInfo::component. An empty positions_directory disables position persistence.
+  // multiline (optional): asked for each file opened (with its SourceInfo, or each of its decoder's)
+  // whether its pipeline starts with a multiline step; such a file's lines are joined where they
+  // are read (MultilineDecoder).
   FileSource(std::string name, FileMonitorConfig config, std::string positions_directory,
-             Duration positions_flush_interval);
+             Duration positions_flush_interval, MultilineLookup multiline = nullptr);
   // A source whose files are what profile says (tail_profile.h); positions go to
   // <positions_directory>/<positions_file>.
   FileSource(std::string name, FileMonitorConfig config, std::string positions_directory, std::string positions_file,
-             Duration positions_flush_interval, std::shared_ptr<TailProfile> profile);
+             Duration positions_flush_interval, std::shared_ptr<TailProfile> profile,
+             MultilineLookup multiline = nullptr);
   ~FileSource() override;
 
   const std::string& name() const override { return name_; }
@@ -147,6 +155,7 @@ class FileSource : public Source, private TailOutput {
   const std::string positions_directory_;
   const std::string positions_file_;
   const std::shared_ptr<TailProfile> profile_;
+  const MultilineLookup multiline_;
   const Nanos flush_interval_;
   const Nanos poll_interval_;
   const Nanos scan_interval_;

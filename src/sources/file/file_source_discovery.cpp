@@ -1,6 +1,7 @@
 // FileSource, part two: discovering files (glob scans) and the life of each file in the source
 // (open with the right start offset, rotation, release). See file_source.h for the contracts.
 #include "sources/file/file_source.h"
+#include "sources/file/multiline_decoder.h"
 
 #include <dirent.h>
 
@@ -159,7 +160,14 @@ TailedFile* FileSource::OpenFile(const std::string& path, bool first_scan, const
     FileAdmission admission = profile_->Admit(origin, rotated_entry != nullptr);
     if (admission.verdict == FileAdmission::Verdict::kSkip) skipped_.insert(key);
     if (admission.verdict != FileAdmission::Verdict::kOpen) return nullptr;
-    owned->Describe(std::move(admission.info), std::move(admission.decoder));
+    std::unique_ptr<LineDecoder> decoder =
+        WrapWithMultiline(std::move(admission.decoder), admission.info, multiline_);
+    owned->Describe(std::move(admission.info), std::move(decoder));
+  } else if (multiline_) {
+    // A plain file whose pipeline starts with multiline: its lines are joined as they are read.
+    if (std::unique_ptr<LineDecoder> decoder = WrapWithMultiline(nullptr, owned->info(), multiline_)) {
+      owned->Describe(owned->info(), std::move(decoder));
+    }
   }
 
   const Nanos now = MonotonicNowNanos();

@@ -13,6 +13,10 @@
 // Positions: while the decoder holds parts, held_start_offset() says where the held line starts;
 // the file's saved position never passes it, so a restart reads the parts again and loses nothing.
 //
+// Idle flushes: Flush (partial_line_timeout, release, truncation) emits everything; a decoder
+// holding lines that are complete but may still be joined (MultilineDecoder) asks, through
+// flush_after(), to have them emitted sooner by FlushIdle.
+//
 // Sources: every event's SourceInfo is one of sources(), which the TailedFile retains in each batch
 // (the decoder keeps them alive, e.g. one per output stream of a container).
 //
@@ -64,6 +68,17 @@ class LineDecoder {
   virtual std::optional<uint64_t> held_start_offset() const = 0;
   // The SourceInfos events refer to.
   virtual std::span<const std::shared_ptr<const SourceInfo>> sources() const = 0;
+
+  // Idle flush of complete-but-held lines (multiline groups): when the decoder holds something
+  // that is due after less idle time than the source's partial_line_timeout, how much (the file
+  // flushes it through FlushIdle once it has not grown for that long). nullopt: nothing such.
+  virtual std::optional<Nanos> flush_after() const { return std::nullopt; }
+  // Emits what is due after `idle` without growth (flagged as the lines were, not kFlagPartial),
+  // leaving parts of unfinished lines held: those wait for partial_line_timeout and Flush.
+  virtual void FlushIdle(Nanos idle, DecodedEventSink& out) {
+    (void)idle;
+    (void)out;
+  }
 };
 
 }  // namespace logcap

@@ -277,10 +277,20 @@ TailedFile::TurnResult TailedFile::ReadTurn(TailOutput& out) {
 }
 
 bool TailedFile::FlushPartialIfIdle(TailOutput& out, Nanos now, Nanos timeout) {
-  if (closed_ || !splitter_ || !has_partial() || now - last_growth_ < timeout) return !closed_;
+  if (closed_ || !splitter_ || !has_partial()) return !closed_;
+  const Nanos idle = now - last_growth_;
+  // A decoder may hold complete lines due sooner (multiline groups, flush_timeout); parts of
+  // unfinished lines still wait for the full timeout.
+  const std::optional<Nanos> due = decoder_ ? decoder_->flush_after() : std::nullopt;
+  const bool all = idle >= timeout;
+  if (!all && !(due && idle >= *due)) return true;
   if (Refresh() && size_ > splitter_->next_read_offset()) return true;  // unread bytes may complete it
   read_time_ = WallNowNanos();
-  FlushHeld();
+  if (all) {
+    FlushHeld();
+  } else {
+    decoder_->FlushIdle(idle, *this);
+  }
   return FlushBatch(out);
 }
 

@@ -96,7 +96,8 @@ class TailedFile : private DecodedEventSink {
   // file at 0 under a new stream generation (the held partial line is first emitted kFlagPartial).
   TurnResult ReadTurn(TailOutput& out);
 
-  // Emits the held incomplete line (kFlagPartial) if the file has not grown for `timeout`.
+  // Emits the held incomplete line (kFlagPartial) if the file has not grown for `timeout`, and
+  // sooner what the decoder asks to (LineDecoder::flush_after: multiline groups).
   // Returns false if the pipeline refused it.
   bool FlushPartialIfIdle(TailOutput& out, Nanos now, Nanos timeout);
   // Emits the held partial line and closes the descriptor. Returns false if the pipeline refused.

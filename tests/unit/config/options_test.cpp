@@ -34,6 +34,12 @@ OptionValue DifferentValue(const Option& option, const OptionValue& current) {
       map["changed"] = "yes";
       return map;
     }
+    case OptionType::kTree: {
+      ConfigTree tree;
+      tree.kind = ConfigTree::Kind::kScalar;
+      tree.scalar = "changed";
+      return tree;
+    }
   }
   return current;
 }
