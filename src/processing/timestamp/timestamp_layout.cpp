@@ -76,7 +76,11 @@ bool TimestampLayout::Match(std::string_view text, TimeFields* fields) const {
   for (const Step& step : steps_) {
     switch (step.op) {
       case Op::kLiteral:
-        if (!in.ConsumeLiteral(std::string_view(literals_.data() + step.literal_offset, step.literal_size))) return false;
+        if (step.literal_size == 1) {  // the usual '-', ':', 'T', '/'
+          if (!in.Consume(literals_[step.literal_offset])) return false;
+        } else if (!in.ConsumeLiteral(std::string_view(literals_.data() + step.literal_offset, step.literal_size))) {
+          return false;
+        }
         break;
       case Op::kSpaces:
         if (!in.ConsumeSpaces()) return false;
