@@ -43,11 +43,11 @@ test-asan: deps
 	  LOGCAP_E2E_SCALE=0.2 ctest -L e2e -j$(E2E_JOBS) --output-on-failure --timeout 900
 
 # ThreadSanitizer over the concurrent parts: queues, dispatcher, sink runners, acks, disk buffer,
-# dead-letter queue, file source, HTTP server. Not the tests that run librdkafka: its threads are
-# started where TSan cannot see them (TSan crashes inside librdkafka's first allocation); the
+# dead-letter queue, processing steps with shared state, file source, HTTP server. Not the tests
+# that run librdkafka: its threads are started where TSan cannot see them (TSan crashes inside librdkafka's first allocation); the
 # Kafka source's concurrency is covered by ASan and by its own design (acks only touch a mutex-
 # guarded tracker and an atomic flag).
-TSAN_TESTS = unit_core unit_buffer unit_dlq unit_pipeline unit_sources unit_server
+TSAN_TESTS = unit_core unit_buffer unit_dlq unit_pipeline unit_processing unit_sources unit_server
 TSAN_FILTER = -KafkaSourceTest.*
 test-tsan: deps
 	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DLOGCAP_TSAN=ON >/dev/null
