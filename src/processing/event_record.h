@@ -57,6 +57,12 @@ struct EventRecord {
     message_changed = attributes_changed = dropped = failed = false;
   }
 
+  // Frees strings that grew past `limit` bytes (records are reused by a worker for every batch).
+  void TrimCapacity(size_t limit) {
+    if (message.capacity() > limit) std::string().swap(message);
+    fields.TrimCapacity(limit);
+  }
+
   std::string_view Message() const { return message_changed ? std::string_view(message) : event->message; }
   void SetMessage(std::string_view text) {
     if (message_changed && text.data() >= message.data() && text.data() < message.data() + message.size()) {

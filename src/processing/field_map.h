@@ -36,6 +36,12 @@ class FieldMap {
   // Moves `from` to the name `to`, replacing a field already called `to`. False when `from` is absent.
   bool Rename(std::string_view from, std::string_view to);
   void Clear() { size_ = 0; }
+  // Frees the storage of values whose capacity grew past `limit` bytes (a 1 MiB field once must
+  // not stay reserved by a reused map forever).
+  void TrimCapacity(size_t limit) {
+    for (Field& f : fields_)
+      if (f.value.capacity() > limit) std::string().swap(f.value);
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -1,8 +1,16 @@
 #include "processing/multiline_spec.h"
 
+#include <prometheus/counter.h>
+
 #include <initializer_list>
 
 namespace logcap {
+
+void MultilineStats::Count(std::atomic<uint64_t>& counter, prometheus::Counter* metric) {
+  counter.fetch_add(1, std::memory_order_relaxed);
+  if (metric != nullptr) metric->Increment();
+}
+
 
 namespace {
 

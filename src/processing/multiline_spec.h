@@ -38,12 +38,30 @@
 #include "core/event.h"
 #include "processing/regex.h"
 
+namespace prometheus {
+class Counter;
+}  // namespace prometheus
+
 namespace logcap {
 
+// What the sources' joining did, for every file that uses one spec. The Pipeline that owns the
+// spec binds the three metrics (log_capturer_pipeline_step_events_total{pipeline, step,
+// outcome="joined"|"truncated"|"error"}) before any source can see the spec; unbound (tests)
+// only the atomics count.
 struct MultilineStats {
   std::atomic<uint64_t> joined_events{0};   // events made of more than one line
   std::atomic<uint64_t> truncated{0};       // events cut at max_bytes
   std::atomic<uint64_t> regex_limits{0};    // matches that hit the PCRE2 limits (taken as "no match")
+  prometheus::Counter* joined_metric = nullptr;
+  prometheus::Counter* truncated_metric = nullptr;
+  prometheus::Counter* regex_limit_metric = nullptr;
+
+  void CountJoined() { Count(joined_events, joined_metric); }
+  void CountTruncated() { Count(truncated, truncated_metric); }
+  void CountRegexLimit() { Count(regex_limits, regex_limit_metric); }
+
+ private:
+  static void Count(std::atomic<uint64_t>& counter, prometheus::Counter* metric);
 };
 
 struct MultilineRule {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "processing/multiline_spec.h"
 #include "telemetry/metrics.h"
 
 namespace logcap {
@@ -17,6 +18,13 @@ Pipeline::Pipeline(std::string name, std::vector<std::unique_ptr<Step>> steps, M
         &metrics.LogsDropped("process", step->type()),
         &metrics.PipelineStepDuration(name_, step->name()),
     });
+  }
+  if (const MultilineSpec* spec = multiline()) {
+    // The sources join lines, not Run(): their counts reach the step's metrics through the spec.
+    const std::string& step = steps_.front()->name();
+    spec->stats->joined_metric = &metrics.PipelineStepEvents(name_, step, "joined");
+    spec->stats->truncated_metric = &metrics.PipelineStepEvents(name_, step, "truncated");
+    spec->stats->regex_limit_metric = &metrics.PipelineStepEvents(name_, step, "error");
   }
 }
 

@@ -7,6 +7,8 @@
 namespace logcap {
 namespace {
 
+constexpr size_t kRecordStringLimit = 64 * 1024;
+
 // One worker's reusable state: records keep their strings' capacity from batch to batch.
 struct ProcessingScratch {
   std::deque<EventRecord> records;  // stable addresses as it grows
@@ -114,6 +116,9 @@ void RunPipelines(const PipelineSet& set, EventBatch& batch) {
     batch.RetainBlock(std::move(block));
     batch.RecountMessageBytes();
   }
+  // A huge message or field must not stay reserved by this worker's records until it exits.
+  for (size_t i = 0; i < n; ++i)
+    if (scratch.pipeline_of[i] != nullptr) scratch.records[i].TrimCapacity(kRecordStringLimit);
   if (any_dropped) {
     size_t index = 0;
     const uint8_t* dropped = scratch.dropped.data();

@@ -156,6 +156,8 @@ def test_multiline_across_reads_and_a_restart(binary, workdir):
     records = agent.output_records()
     check(records[0]["message"] == "\n".join(JAVA_TRACE), f"joined trace: {records[0]['message']!r}")
     check(records[1]["message"] == "2026-01-02 03:04:06 INFO next", f"next event: {records[1]}")
+    joined = agent.metric("log_capturer_pipeline_step_events_total", {"pipeline": "java", "step": "join", "outcome": "joined"})
+    check(joined == 1, f"one joined event counted: {joined}")
 
     # Stop while a trace is held (flush_timeout not reached), then finish it after the restart.
     append(path, "2026-01-02 03:05:00 ERROR again\njava.lang.RuntimeException: x\n")

@@ -88,7 +88,7 @@ void MultilineDecoder::Decode(const LineSplitter::Line& line, uint64_t start_off
 bool MultilineDecoder::Test(const MultilineSpec& spec, std::string_view text) const {
   if (!spec.pattern) return false;
   const Regex::Result r = spec.pattern->Search(text);
-  if (r == Regex::Result::kLimit) spec.stats->regex_limits.fetch_add(1, std::memory_order_relaxed);
+  if (r == Regex::Result::kLimit) spec.stats->CountRegexLimit();
   return (r == Regex::Result::kMatch) != spec.negate;
 }
 
@@ -97,7 +97,7 @@ int MultilineDecoder::Next(const MultilineSpec& spec, uint8_t state, std::string
     if (rule.from != state) continue;
     const Regex::Result r = rule.pattern.Search(text);
     if (r == Regex::Result::kMatch) return rule.to;
-    if (r == Regex::Result::kLimit) spec.stats->regex_limits.fetch_add(1, std::memory_order_relaxed);
+    if (r == Regex::Result::kLimit) spec.stats->CountRegexLimit();
   }
   return -1;
 }
@@ -165,7 +165,7 @@ void MultilineDecoder::Begin(Group& g, const DecodedEvent& line, uint64_t start,
   if (text.size() > spec.max_bytes) {
     text = CutUtf8(text, spec.max_bytes);
     g.flags |= kFlagTruncated;
-    spec.stats->truncated.fetch_add(1, std::memory_order_relaxed);
+    spec.stats->CountTruncated();
   }
   if (line.block != nullptr && (*line.block)->capacity() <= kMaxBlockPerByte * std::max<size_t>(text.size(), 4096)) {
     // Most groups are one line: keep its block alive rather than copy the text (unless the block is
@@ -190,7 +190,7 @@ void MultilineDecoder::Append(Group& g, const DecodedEvent& line, uint64_t start
   if (g.size() + spec.separator.size() + line.text.size() > spec.max_bytes) {
     // Cut here: this event is flagged, the rest of the group continues as the next one.
     g.flags |= kFlagTruncated;
-    spec.stats->truncated.fetch_add(1, std::memory_order_relaxed);
+    spec.stats->CountTruncated();
     Emit(g, out);
     Begin(g, line, start, state);
     return;
@@ -217,7 +217,7 @@ void MultilineDecoder::Emit(Group& g, DecodedEventSink& out) {
   e.source_time = g.source_time;
   e.flags = g.flags;
   e.end_offset = g.end_offset;
-  if (g.lines > 1) g.spec->stats->joined_events.fetch_add(1, std::memory_order_relaxed);
+  if (g.lines > 1) g.spec->stats->CountJoined();
   out.Add(e);
   g.open = false;
   g.state = 0;
