@@ -44,9 +44,9 @@ test-asan: deps
 
 # ThreadSanitizer over the concurrent parts: queues, dispatcher, sink runners, acks, disk buffer,
 # dead-letter queue, processing steps with shared state, file source, HTTP server. Not the tests
-# that run librdkafka: its threads are started where TSan cannot see them (TSan crashes inside librdkafka's first allocation); the
-# Kafka source's concurrency is covered by ASan and by its own design (acks only touch a mutex-
-# guarded tracker and an atomic flag).
+# that run librdkafka: its threads are started where TSan cannot see them (TSan crashes inside
+# librdkafka's first allocation); the Kafka source's concurrency is covered by ASan and by its own
+# design (acks only touch a mutex-guarded tracker and an atomic flag).
 TSAN_TESTS = unit_core unit_buffer unit_dlq unit_pipeline unit_processing unit_sources unit_server
 TSAN_FILTER = -KafkaSourceTest.*
 test-tsan: deps
