@@ -5,69 +5,13 @@
 #include <algorithm>
 #include <map>
 
-#include "config/did_you_mean.h"
+#include "config/config_tree_yaml.h"
 #include "config/load_context.h"
-#include "config/yaml_location.h"
 
 namespace logcap {
 namespace {
 
 SourceLocation At(const ConfigTree& node) { return SourceLocation{node.line, node.column}; }
-SourceLocation KeyAt(const ConfigTreeEntry& entry) { return SourceLocation{entry.key_line, entry.key_column}; }
-
-// The YAML as a ConfigTree, without the ${VAR} expansion of config files: an input line
-// containing "$$" or "${" must reach the pipeline as written.
-ConfigTree BuildTree(const YAML::Node& node, LoadContext& ctx) {
-  ConfigTree tree;
-  SourceLocation at = LocationOf(node);
-  tree.line = at.line;
-  tree.column = at.column;
-  if (!node.IsDefined() || node.IsNull()) return tree;
-  if (node.IsScalar()) {
-    tree.kind = ConfigTree::Kind::kScalar;
-    tree.scalar = node.Scalar();
-    return tree;
-  }
-  if (node.IsSequence()) {
-    tree.kind = ConfigTree::Kind::kList;
-    for (const YAML::Node& item : node) tree.items.push_back(BuildTree(item, ctx));
-    return tree;
-  }
-  tree.kind = ConfigTree::Kind::kMap;
-  std::map<std::string, int> first_line;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    SourceLocation key_at = LocationOf(it->first);
-    if (!it->first.IsScalar()) {
-      ctx.AddError(key_at, "keys must be plain names, got " + DescribeNode(it->first));
-      continue;
-    }
-    std::string name = it->first.Scalar();
-    auto [first, inserted] = first_line.emplace(name, key_at.line);
-    if (!inserted) {
-      ctx.AddError(key_at, "duplicate key '" + name + "' (first defined at line " + std::to_string(first->second) + ")");
-      continue;
-    }
-    ConfigTreeEntry entry;
-    entry.key = std::move(name);
-    entry.key_line = key_at.line;
-    entry.key_column = key_at.column;
-    entry.value = BuildTree(it->second, ctx);
-    tree.entries.push_back(std::move(entry));
-  }
-  return tree;
-}
-
-// Reports the keys of `map` outside `allowed`.
-void CheckKeys(const ConfigTree& map, const std::vector<std::string>& allowed, const std::string& where,
-               LoadContext& ctx) {
-  for (const ConfigTreeEntry& entry : map.entries) {
-    if (std::find(allowed.begin(), allowed.end(), entry.key) != allowed.end()) continue;
-    std::string hint = DidYouMeanHint(entry.key, allowed);
-    std::string list;
-    for (const std::string& k : allowed) list += (list.empty() ? "" : ", ") + k;
-    ctx.AddError(KeyAt(entry), where + ": unknown key '" + entry.key + "'" + (hint.empty() ? "; valid keys: " + list : hint));
-  }
-}
 
 class CaseReader {
  public:
@@ -79,7 +23,7 @@ class CaseReader {
       ctx_.AddError(At(node), at + ": expected a map {name, input, expect, ...}, got " + node.Describe());
       return std::nullopt;
     }
-    CheckKeys(node, {"name", "description", "pipeline", "source", "read_time", "input", "inputs", "expect", "expect_dropped"},
+    ReportUnknownKeys(node, {"name", "description", "pipeline", "source", "read_time", "input", "inputs", "expect", "expect_dropped"},
               at, ctx_);
     PipelineTestCase c;
     c.line = node.line;
@@ -197,7 +141,7 @@ class CaseReader {
                                    node->Describe());
     } else if (node != nullptr) {
       const std::string at = where + " source";
-      CheckKeys(*node, {"type", "id", "name", "component", "labels"}, at, ctx_);
+      ReportUnknownKeys(*node, {"type", "id", "name", "component", "labels"}, at, ctx_);
       source.type = Scalar(*node, "type", at).value_or(source.type);
       source.id = Scalar(*node, "id", at).value_or(source.id);
       source.component = Scalar(*node, "component", at).value_or(source.component);
@@ -234,7 +178,7 @@ class CaseReader {
   }
 
   EventExpectation ReadEvent(const ConfigTree& node, const std::string& where) {
-    CheckKeys(node, {"message", "level", "timestamp", "source_type", "source_id", "labels", "labels_absent", "exact_labels",
+    ReportUnknownKeys(node, {"message", "level", "timestamp", "source_type", "source_id", "labels", "labels_absent", "exact_labels",
                      "fields", "fields_absent", "exact_fields"},
               where + " expect", ctx_);
     EventExpectation e;
@@ -298,13 +242,14 @@ std::optional<std::vector<PipelineTestCase>> ReadPipelineTestCases(const std::st
     return std::nullopt;
   }
   LoadContext ctx(path);
-  ConfigTree tree = BuildTree(root, ctx);
+  // No ${VAR} expansion: an input line containing "$$" or "${" must reach the pipeline as written.
+  ConfigTree tree = ConfigTreeFromYaml(root, EnvLookup(), "cases file", ctx);
   std::vector<PipelineTestCase> cases;
   const ConfigTree* list = tree.is_map() ? tree.Find("cases") : nullptr;
   if (!tree.is_map()) {
     ctx.AddError(At(tree), "a cases file is a map with 'cases', got " + tree.Describe());
   } else {
-    CheckKeys(tree, {"cases"}, "cases file", ctx);
+    ReportUnknownKeys(tree, {"cases"}, "cases file", ctx);
     if (list == nullptr || !list->is_list() || list->items.empty()) {
       ctx.AddError(list ? At(*list) : At(tree), "cases: expected a non-empty list of cases");
     }

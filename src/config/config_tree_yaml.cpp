@@ -1,8 +1,10 @@
 #include "config/config_tree_yaml.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
+#include "config/did_you_mean.h"
 #include "config/yaml_location.h"
 
 namespace logcap {
@@ -21,7 +23,9 @@ class TreeBuilder {
     if (node.IsScalar()) {
       tree.kind = ConfigTree::Kind::kScalar;
       std::string error;
-      if (!ExpandEnv(node.Scalar(), env_, &tree.scalar, &error)) {
+      if (!env_) {
+        tree.scalar = node.Scalar();
+      } else if (!ExpandEnv(node.Scalar(), env_, &tree.scalar, &error)) {
         ctx_.AddError(at, std::string(what_) + ": " + error);
         tree.scalar = node.Scalar();
       }
@@ -65,6 +69,18 @@ class TreeBuilder {
 };
 
 }  // namespace
+
+void ReportUnknownKeys(const ConfigTree& map, const std::vector<std::string>& allowed, const std::string& where,
+                       LoadContext& ctx) {
+  for (const ConfigTreeEntry& entry : map.entries) {
+    if (std::find(allowed.begin(), allowed.end(), entry.key) != allowed.end()) continue;
+    std::string hint = DidYouMeanHint(entry.key, allowed);
+    std::string list;
+    for (const std::string& k : allowed) list += (list.empty() ? "" : ", ") + k;
+    ctx.AddError(SourceLocation{entry.key_line, entry.key_column},
+                 where + ": unknown key '" + entry.key + "'" + (hint.empty() ? "; valid keys: " + list : hint));
+  }
+}
 
 ConfigTree ConfigTreeFromYaml(const YAML::Node& node, const EnvLookup& env, std::string_view what, LoadContext& ctx) {
   return TreeBuilder(env, what, ctx).Build(node);

@@ -18,6 +18,17 @@ FieldRef FieldRef::Parse(std::string_view text) {
   return ref;
 }
 
+bool FieldRef::writable() const {
+  switch (kind) {
+    case Kind::kMessage:
+    case Kind::kLevel: return true;
+    case Kind::kLabel:
+    case Kind::kField:
+    case Kind::kFieldOrLabel: return !name.empty();
+    default: return false;
+  }
+}
+
 std::string FieldRef::ToString() const {
   switch (kind) {
     case Kind::kMessage: return "message";
@@ -106,10 +117,9 @@ bool EventRecord::Erase(const FieldRef& ref) {
 
 void EventRecord::Fail(std::string_view step, std::string_view reason) {
   if (!failed) {
-    std::string text;
-    text.reserve(step.size() + 2 + reason.size());
-    text.append(step).append(": ").append(reason);
-    SetField("_error", FieldKind::kString, text);
+    // Written in place: the record's reused field string, no temporary.
+    SetField("_error", FieldKind::kString, step);
+    fields.Find("_error")->value.append(": ").append(reason);
   }
   failed = true;
 }

@@ -33,6 +33,8 @@ struct FieldRef {
 
   // Parses a reference as written in a config; "" for an empty name is the caller's error.
   static FieldRef Parse(std::string_view text);
+  // What EventRecord::Assign can write: the message, the level, a named field or label.
+  bool writable() const;
   // The reference as written, for messages and the `test` command.
   std::string ToString() const;
   bool operator==(const FieldRef&) const = default;

@@ -32,18 +32,6 @@ std::string StepTypeList() {
   return out;
 }
 
-// Reports the keys of `map` outside `allowed`, with a hint.
-void CheckKeys(const ConfigTree& map, const std::vector<std::string>& allowed, const std::string& where,
-               LoadContext& ctx) {
-  for (const ConfigTreeEntry& entry : map.entries) {
-    if (std::find(allowed.begin(), allowed.end(), entry.key) != allowed.end()) continue;
-    std::string hint = DidYouMeanHint(entry.key, allowed);
-    std::string list;
-    for (const std::string& k : allowed) list += (list.empty() ? "" : ", ") + k;
-    ctx.AddError(KeyAt(entry), where + ": unknown key '" + entry.key + "'" + (hint.empty() ? "; valid keys: " + list : hint));
-  }
-}
-
 std::unique_ptr<Step> CompileStep(const ConfigTree& node, size_t index, const std::string& pipeline,
                                   std::set<std::string>& names, LoadContext& ctx) {
   const std::string at_step = "pipeline '" + pipeline + "' step " + std::to_string(index + 1);
@@ -51,7 +39,7 @@ std::unique_ptr<Step> CompileStep(const ConfigTree& node, size_t index, const st
     ctx.AddError(At(node), at_step + ": expected a map {name, type, config, condition}, got " + node.Describe());
     return nullptr;
   }
-  CheckKeys(node, {"name", "type", "config", "condition", "description"}, at_step, ctx);
+  ReportUnknownKeys(node, {"name", "type", "config", "condition", "description"}, at_step, ctx);
   const ConfigTree* type_node = node.Find("type");
   if (type_node == nullptr || !type_node->is_scalar() || type_node->scalar.empty()) {
     ctx.AddError(type_node ? At(*type_node) : At(node), at_step + ": missing 'type'; one of: " + StepTypeList());
@@ -117,7 +105,7 @@ std::optional<PipelineDefinitions> ReadPipelinesFile(const std::string& path, st
   if (!tree.is_map()) {
     ctx.AddError(At(tree), "a pipelines file is a map with 'pipelines' and 'source_mapping', got " + tree.Describe());
   } else {
-    CheckKeys(tree, {"pipelines", "source_mapping", "enabled", "pipelines_file"}, "pipelines file", ctx);
+    ReportUnknownKeys(tree, {"pipelines", "source_mapping", "enabled", "pipelines_file"}, "pipelines file", ctx);
     if (const ConfigTree* p = tree.Find("pipelines")) definitions.pipelines = *p;
     if (const ConfigTree* m = tree.Find("source_mapping")) definitions.source_mapping = *m;
   }
@@ -161,7 +149,7 @@ std::shared_ptr<const PipelineSet> PipelineSet::Compile(const PipelineDefinition
       ctx.AddError(At(node), at + ": expected a map {name, description, steps}, got " + node.Describe());
       continue;
     }
-    CheckKeys(node, {"name", "description", "steps"}, at, ctx);
+    ReportUnknownKeys(node, {"name", "description", "steps"}, at, ctx);
     const ConfigTree* name = node.Find("name");
     if (name == nullptr || !name->is_scalar() || name->scalar.empty()) {
       ctx.AddError(name ? At(*name) : At(node), at + ": missing 'name'");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/config_tree_yaml.h"
@@ -86,5 +87,40 @@ inline std::optional<std::string> EventLabel(const EventBatch& batch, const Even
   if (const std::string* value = attributes->labels.Find(key)) return *value;
   return std::nullopt;
 }
+
+// A fixture for step tests: compiles pipelines (expecting success or failure) against its own
+// Metrics, and runs lines through them.
+class PipelineStepTest : public ::testing::Test {
+ protected:
+  // A pipelines file with one pipeline named `default` (so every source takes it) whose steps are
+  // `steps` (YAML list items, indented by 6).
+  static std::string DefaultPipeline(const std::string& steps) {
+    return "pipelines:\n  - name: default\n    steps:\n" + steps;
+  }
+  std::shared_ptr<const PipelineSet> CompileYaml(const std::string& yaml) {
+    errors_.clear();
+    auto set = CompilePipelinesYaml(yaml, metrics_, errors_);
+    EXPECT_NE(set, nullptr) << ErrorsText(errors_);
+    return set;
+  }
+  // The errors of pipelines that must not compile.
+  std::string CompileYamlErrors(const std::string& yaml) {
+    errors_.clear();
+    auto set = CompilePipelinesYaml(yaml, metrics_, errors_);
+    EXPECT_EQ(set, nullptr);
+    return ErrorsText(errors_);
+  }
+  std::shared_ptr<const PipelineSet> Compile(const std::string& steps) { return CompileYaml(DefaultPipeline(steps)); }
+  std::string CompileErrors(const std::string& steps) { return CompileYamlErrors(DefaultPipeline(steps)); }
+  EventBatch Run(const PipelineSet& set, const std::vector<std::string>& lines,
+                 const std::shared_ptr<SourceInfo>& source = nullptr, Nanos read_time = 1) {
+    EventBatch batch = MakeBatch(lines, source ? source : MakeSource("/var/log/app.log"), nullptr, read_time);
+    RunPipelines(set, batch);
+    return batch;
+  }
+
+  Metrics metrics_;
+  std::vector<ConfigError> errors_;
+};
 
 }  // namespace logcap::testing

@@ -59,17 +59,6 @@ class FieldAddStep final : public Step {
   bool overwrite_;
 };
 
-bool Writable(const FieldRef& ref) {
-  switch (ref.kind) {
-    case FieldRef::Kind::kMessage:
-    case FieldRef::Kind::kLevel: return true;
-    case FieldRef::Kind::kLabel:
-    case FieldRef::Kind::kField:
-    case FieldRef::Kind::kFieldOrLabel: return !ref.name.empty();
-    default: return false;
-  }
-}
-
 }  // namespace
 
 std::unique_ptr<Step> MakeFieldAddStep(Step::Common&& common, StepConfigReader& config) {
@@ -77,7 +66,7 @@ std::unique_ptr<Step> MakeFieldAddStep(Step::Common&& common, StepConfigReader& 
   bool ok = true;
   auto add = [&](std::string_view key, const std::string& target_text, const std::string& value) {
     FieldRef target = FieldRef::Parse(target_text);
-    if (!Writable(target)) {
+    if (!target.writable()) {
       config.ErrorAt(key, std::string(key) + ": '" + target_text +
                               "' cannot be set (targets are fields, labels.NAME, message or level)");
       ok = false;

@@ -75,17 +75,6 @@ class RegexExtractStep final : public Step {
   bool fail_on_no_match_;
 };
 
-bool Writable(const FieldRef& ref) {
-  switch (ref.kind) {
-    case FieldRef::Kind::kMessage:
-    case FieldRef::Kind::kLevel: return true;
-    case FieldRef::Kind::kLabel:
-    case FieldRef::Kind::kField:
-    case FieldRef::Kind::kFieldOrLabel: return !ref.name.empty();
-    default: return false;
-  }
-}
-
 }  // namespace
 
 std::unique_ptr<Step> MakeRegexExtractStep(Step::Common&& common, StepConfigReader& config) {
@@ -138,7 +127,7 @@ std::unique_ptr<Step> MakeRegexExtractStep(Step::Common&& common, StepConfigRead
       ref = FieldRef::Parse(name);
       if (ref.kind == FieldRef::Kind::kFieldOrLabel && !prefix.empty()) ref = FieldRef::Parse(prefix + name);
     }
-    if (!Writable(ref)) {
+    if (!ref.writable()) {
       config.ErrorAt(group <= positional.size() ? "fields" : "pattern",
                      "group " + std::to_string(group) + " would write '" + name +
                          "', which cannot be written (use a field, `labels.x`, message or level)");

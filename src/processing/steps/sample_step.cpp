@@ -1,24 +1,16 @@
 // sample: see sample_step.h.
 #include "processing/steps/sample_step.h"
 
-#include <xxhash.h>
-
 #include <cmath>
 #include <vector>
 
+#include "processing/steps/keyed_candidates.h"
 #include "processing/steps/step_types.h"
 
 namespace logcap {
 namespace {
 
 constexpr uint64_t kRatioScale = 1000000;
-
-// What the lock-free pass decided about one record before the counters are consulted.
-struct Candidate {
-  bool sampled = false;  // false: not selected by the condition, or excluded
-  bool keyed = false;
-  uint64_t hash = 0;
-};
 
 }  // namespace
 
@@ -29,27 +21,14 @@ bool SampleStep::KeepNext(uint64_t& position) const {
 }
 
 void SampleStep::Run(std::span<EventRecord* const> records, StepContext& ctx) const {
-  thread_local std::vector<Candidate> candidates;
-  thread_local std::string key;
-  candidates.assign(records.size(), Candidate{});
-  for (size_t i = 0; i < records.size(); ++i) {
-    EventRecord& record = *records[i];
-    if (!Selects(record)) continue;
-    if (options_.exclude && options_.exclude->Evaluate(record)) continue;
-    Candidate& c = candidates[i];
-    c.sampled = true;
-    if (options_.key) {
-      key.clear();
-      options_.key->Expand(record, key);
-      c.keyed = true;
-      c.hash = XXH3_64bits(key.data(), key.size());
-    }
-  }
+  std::vector<KeyedCandidate>& candidates = HashCandidateKeys(records, options_.key, [this](EventRecord& record) {
+    return Selects(record) && !(options_.exclude && options_.exclude->Evaluate(record));
+  });
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (size_t i = 0; i < records.size(); ++i) {
-      Candidate& c = candidates[i];
-      if (!c.sampled) continue;
+      KeyedCandidate& c = candidates[i];
+      if (!c.taken) continue;
       uint64_t* position = &shared_position_;
       if (c.keyed) {
         auto it = positions_.find(c.hash);
@@ -62,11 +41,11 @@ void SampleStep::Run(std::span<EventRecord* const> records, StepContext& ctx) co
           ++overflowed_;
         }
       }
-      c.sampled = !KeepNext(*position);  // from here on: true = drop
+      c.drop = !KeepNext(*position);
     }
   }
   for (size_t i = 0; i < records.size(); ++i) {
-    if (candidates[i].sampled) Account(Outcome::kDrop, *records[i], ctx);
+    if (candidates[i].drop) Account(Outcome::kDrop, *records[i], ctx);
   }
 }
 

@@ -1,24 +1,12 @@
 // throttle: see throttle_step.h.
 #include "processing/steps/throttle_step.h"
 
-#include <xxhash.h>
-
 #include <vector>
 
+#include "processing/steps/keyed_candidates.h"
 #include "processing/steps/step_types.h"
 
 namespace logcap {
-namespace {
-
-// What the lock-free pass decided about one record before the budgets are consulted.
-struct Candidate {
-  bool throttled = false;  // false: not selected by the condition
-  bool keyed = false;
-  uint64_t hash = 0;
-};
-
-}  // namespace
-
 bool ThrottleStep::Take(Budget& budget, int64_t window) const {
   if (budget.window != window) {
     budget.window = window;
@@ -30,27 +18,14 @@ bool ThrottleStep::Take(Budget& budget, int64_t window) const {
 }
 
 void ThrottleStep::Run(std::span<EventRecord* const> records, StepContext& ctx) const {
-  thread_local std::vector<Candidate> candidates;
-  thread_local std::string key;
-  candidates.assign(records.size(), Candidate{});
-  for (size_t i = 0; i < records.size(); ++i) {
-    EventRecord& record = *records[i];
-    if (!Selects(record)) continue;
-    Candidate& c = candidates[i];
-    c.throttled = true;
-    if (options_.key) {
-      key.clear();
-      options_.key->Expand(record, key);
-      c.keyed = true;
-      c.hash = XXH3_64bits(key.data(), key.size());
-    }
-  }
+  std::vector<KeyedCandidate>& candidates =
+      HashCandidateKeys(records, options_.key, [this](EventRecord& record) { return Selects(record); });
   const int64_t window = (ctx.now > 0 ? ctx.now : 0) / options_.interval;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (size_t i = 0; i < records.size(); ++i) {
-      Candidate& c = candidates[i];
-      if (!c.throttled) continue;
+      KeyedCandidate& c = candidates[i];
+      if (!c.taken) continue;
       Budget* budget = &shared_;
       if (c.keyed) {
         auto it = budgets_.find(c.hash);
@@ -67,11 +42,11 @@ void ThrottleStep::Run(std::span<EventRecord* const> records, StepContext& ctx) 
           ++overflowed_;
         }
       }
-      c.throttled = !Take(*budget, window);  // from here on: true = drop
+      c.drop = !Take(*budget, window);
     }
   }
   for (size_t i = 0; i < records.size(); ++i) {
-    if (candidates[i].throttled) Account(Outcome::kDrop, *records[i], ctx);
+    if (candidates[i].drop) Account(Outcome::kDrop, *records[i], ctx);
   }
 }
 

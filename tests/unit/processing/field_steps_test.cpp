@@ -12,34 +12,7 @@ using testing::EventLabel;
 using testing::FieldsJson;
 using testing::Messages;
 
-// One pipeline named `default` (so every source takes it) with the given steps (YAML list items,
-// indented by 6).
-std::string Pipeline(const std::string& steps) { return "pipelines:\n  - name: default\n    steps:\n" + steps; }
-
-class FieldStepsTest : public ::testing::Test {
- protected:
-  std::shared_ptr<const PipelineSet> Compile(const std::string& steps) {
-    errors_.clear();
-    auto set = CompilePipelinesYaml(Pipeline(steps), metrics_, errors_);
-    EXPECT_NE(set, nullptr) << ErrorsText(errors_);
-    return set;
-  }
-  // The errors of a pipeline that must not compile.
-  std::string CompileErrors(const std::string& steps) {
-    errors_.clear();
-    auto set = CompilePipelinesYaml(Pipeline(steps), metrics_, errors_);
-    EXPECT_EQ(set, nullptr);
-    return ErrorsText(errors_);
-  }
-  EventBatch Run(const PipelineSet& set, const std::vector<std::string>& lines,
-                 const std::shared_ptr<SourceInfo>& source = nullptr) {
-    EventBatch batch = testing::MakeBatch(lines, source ? source : testing::MakeSource("/var/log/app.log"));
-    RunPipelines(set, batch);
-    return batch;
-  }
-
-  Metrics metrics_;
-  std::vector<ConfigError> errors_;
+class FieldStepsTest : public testing::PipelineStepTest {
 };
 
 // --- field_add ---

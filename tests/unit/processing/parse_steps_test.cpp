@@ -14,31 +14,9 @@ using testing::ErrorsText;
 using testing::EventLabel;
 using testing::FieldsJson;
 
-std::string Pipeline(const std::string& steps) { return "pipelines:\n  - name: default\n    steps:\n" + steps; }
-
-class ParseStepsTest : public ::testing::Test {
+class ParseStepsTest : public testing::PipelineStepTest {
  protected:
-  std::shared_ptr<const PipelineSet> Compile(const std::string& steps) {
-    errors_.clear();
-    auto set = CompilePipelinesYaml(Pipeline(steps), metrics_, errors_);
-    EXPECT_NE(set, nullptr) << ErrorsText(errors_);
-    return set;
-  }
-  std::string CompileErrors(const std::string& steps) {
-    errors_.clear();
-    auto set = CompilePipelinesYaml(Pipeline(steps), metrics_, errors_);
-    EXPECT_EQ(set, nullptr);
-    return ErrorsText(errors_);
-  }
-  EventBatch Run(const PipelineSet& set, const std::vector<std::string>& lines) {
-    EventBatch batch = testing::MakeBatch(lines, testing::MakeSource("/var/log/app.log"));
-    RunPipelines(set, batch);
-    return batch;
-  }
   double Errors(const std::string& step) { return metrics_.PipelineStepEvents("default", step, "error").Value(); }
-
-  Metrics metrics_;
-  std::vector<ConfigError> errors_;
 };
 
 // The `_error` field of an event ("" when it has none).

@@ -19,24 +19,13 @@ using testing::ErrorsText;
 constexpr Nanos kSecond = 1'000'000'000;
 constexpr Nanos kT0 = 1'700'000'000 * kSecond;  // a round second: throttle windows start here
 
-class RateStepsTest : public ::testing::Test {
+class RateStepsTest : public testing::PipelineStepTest {
  protected:
-  // Compiles one step (a YAML flow map such as "{type: sample, config: {rate: 3}}") and returns it.
   const Step* CompileStep(const std::string& step) {
-    errors_.clear();
-    set_ = CompilePipelinesYaml("pipelines:\n  - name: default\n    steps:\n      - " + step + "\n", metrics_, errors_);
-    EXPECT_NE(set_, nullptr) << ErrorsText(errors_);
+    set_ = Compile("      - " + step + "\n");
     return set_ ? set_->Find("default")->steps()[0].get() : nullptr;
   }
-  std::string CompileErrors(const std::string& step_block) {
-    errors_.clear();
-    auto set = CompilePipelinesYaml("pipelines:\n  - name: default\n    steps:\n" + step_block, metrics_, errors_);
-    EXPECT_EQ(set, nullptr);
-    return ErrorsText(errors_);
-  }
 
-  Metrics metrics_;
-  std::vector<ConfigError> errors_;
   std::shared_ptr<const PipelineSet> set_;
 };
 

@@ -11,26 +11,13 @@ using testing::CompilePipelinesYaml;
 using testing::ErrorsText;
 using testing::FieldsJson;
 
-class RedactStepTest : public ::testing::Test {
+class RedactStepTest : public testing::PipelineStepTest {
  protected:
-  // A pipeline with one redact step whose config is the given flow map.
-  std::shared_ptr<const PipelineSet> Compile(const std::string& config) {
-    errors_.clear();
-    auto set = CompilePipelinesYaml(
-        "pipelines:\n  - name: default\n    steps:\n      - type: redact\n        config: " + config + "\n", metrics_,
-        errors_);
-    EXPECT_NE(set, nullptr) << ErrorsText(errors_);
-    return set;
+  static std::string RedactStep(const std::string& config) {
+    return DefaultPipeline("      - type: redact\n        config: " + config + "\n");
   }
-  std::string CompileErrors(const std::string& config) {
-    errors_.clear();
-    auto set = CompilePipelinesYaml(
-        "pipelines:\n  - name: default\n    steps:\n      - type: redact\n        config: " + config + "\n", metrics_,
-        errors_);
-    EXPECT_EQ(set, nullptr);
-    return ErrorsText(errors_);
-  }
-  // The message after redacting `line` with `config`.
+  std::shared_ptr<const PipelineSet> Compile(const std::string& config) { return CompileYaml(RedactStep(config)); }
+  std::string CompileErrors(const std::string& config) { return CompileYamlErrors(RedactStep(config)); }
   std::string Redact(const std::string& config, const std::string& line) {
     auto set = Compile(config);
     if (!set) return "<no pipeline>";
@@ -38,9 +25,6 @@ class RedactStepTest : public ::testing::Test {
     EXPECT_EQ(FieldsJson(batch, batch.events()[0]), "") << line;  // no _error
     return std::string(batch.events()[0].message);
   }
-
-  Metrics metrics_;
-  std::vector<ConfigError> errors_;
 };
 
 TEST_F(RedactStepTest, Email) {

@@ -15,30 +15,12 @@ using testing::FieldsJson;
 constexpr Nanos kSecond = kNanosPerSecond;
 constexpr Nanos kRef = 1'767'366'245 * kSecond;  // 2026-01-02T15:04:05Z
 
-std::string Pipeline(const std::string& steps) { return "pipelines:\n  - name: default\n    steps:\n" + steps; }
-
-class TimestampParseStepTest : public ::testing::Test {
+class TimestampParseStepTest : public testing::PipelineStepTest {
  protected:
-  std::shared_ptr<const PipelineSet> Compile(const std::string& steps) {
-    errors_.clear();
-    auto set = CompilePipelinesYaml(Pipeline(steps), metrics_, errors_);
-    EXPECT_NE(set, nullptr) << ErrorsText(errors_);
-    return set;
-  }
-  std::string CompileErrors(const std::string& steps) {
-    errors_.clear();
-    auto set = CompilePipelinesYaml(Pipeline(steps), metrics_, errors_);
-    EXPECT_EQ(set, nullptr);
-    return ErrorsText(errors_);
-  }
+  // Lines read an hour after kRef, so a time without a year takes kRef's.
   EventBatch Run(const PipelineSet& set, const std::vector<std::string>& lines, Nanos read_time = kRef + 3600 * kSecond) {
-    EventBatch batch = testing::MakeBatch(lines, testing::MakeSource("/var/log/app.log"), nullptr, read_time);
-    RunPipelines(set, batch);
-    return batch;
+    return PipelineStepTest::Run(set, lines, nullptr, read_time);
   }
-
-  Metrics metrics_;
-  std::vector<ConfigError> errors_;
 };
 
 TEST_F(TimestampParseStepTest, ByDefaultDetectsTheMessagesTimeAndSetsTheEventTime) {
